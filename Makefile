@@ -1,0 +1,69 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: install install-dev chromium run test stack lint format messages
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	}
+
+# The board on the embedded default: SQLite, tasks in-process, e-mails as files, demo data.
+run: install
+	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board init
+	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board seed-demo
+	@echo "The board is at http://$(HOST):$(PORT)/ — demo logins are in README.md."
+	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev chromium
+	$(BIN)/python -m pytest
+
+# Web, worker and beat against DATABASE_URL and REDIS_URL, as production runs them.
+stack: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { \
+		echo "make stack needs DATABASE_URL and REDIS_URL (see README.md)" >&2; exit 1; }
+	$(FLASK) board init
+	@mkdir -p instance
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A worker worker --loglevel=INFO & \
+	$(BIN)/celery -A worker beat --loglevel=INFO --schedule instance/celerybeat-schedule & \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app & \
+	wait
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r board worker config.py wsgi.py --severity-level medium
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Collect every user-facing string for translators.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o board/translations/messages.pot .

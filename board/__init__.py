@@ -1,0 +1,162 @@
+"""The cluster procurement board: a Flask application built by `create_app`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+from board.extensions import (
+    babel,
+    celery_init_app,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run the board (raised at start-up, never later)."""
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the board: config → extensions → blueprints → errors → CLI → Celery."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("BOARD_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from board import auth, i18n, jobs, web
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    auth.init_login(login_manager)
+    jobs.init_app(app)
+    web.init_app(app)
+
+    from board.account.views import bp as account_bp
+    from board.auth.views import bp as auth_bp
+    from board.main.views import bp as main_bp
+    from board.members.views import bp as members_bp
+    from board.staff.views import bp as staff_bp
+
+    for blueprint in (main_bp, auth_bp, account_bp, members_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+    from board.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from board.commands import cli
+
+    app.cli.add_command(cli)
+
+    celery_init_app(app, celery_settings(app.config))
+    return app
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Load defaults, then the environment, then the test mapping; check and derive the rest."""
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.update(config.from_environment())
+    else:
+        app.config.update(test_config)
+    production = app.config["BOARD_ENV"] == "production"
+    if production and (missing := config.missing_for_production(app.config)):
+        raise ConfigurationError("BOARD_ENV=production needs these settings: " + ", ".join(missing))
+
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'board.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["DATABASE_URL"])
+    app.config.setdefault("MAIL_FOLDER", str(instance / "mail"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    if production:
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count
+        )
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Engine settings for the database in use."""
+    if url.startswith("sqlite"):
+        # Wait for a concurrent writer (the worker, a second request) instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the embedded default's secret key from the instance folder, creating it once."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(key)
+        return key
+
+
+def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
+    """Celery's settings, built afresh for each application."""
+    return {
+        "broker_url": app_config.get("REDIS_URL") or "memory://",
+        # Tasks report through the database, never through a result backend.
+        "task_ignore_result": True,
+        # A message is acknowledged only when its task has finished, and a worker killed
+        # mid-task gives the message back: work is repeated rather than lost, so every task
+        # must be idempotent (the database row decides whether anything is left to do).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # Redis re-delivers an unacknowledged message after the visibility timeout; a task
+        # must be killed well before that, or a slow task would run twice at once.
+        "task_time_limit": 300,
+        "task_soft_time_limit": 240,
+        "broker_transport_options": {
+            "visibility_timeout": 3600,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
+        # The web request publishing a task must not hang when Redis is down.
+        "broker_connection_timeout": 2,
+        "broker_connection_retry_on_startup": True,
+        # With late acknowledgement, prefetching more than one message would hold messages
+        # hostage behind a long task.
+        "worker_prefetch_multiplier": 1,
+        "task_default_queue": "board",
+        "timezone": "UTC",
+        "enable_utc": True,
+    }

@@ -1,0 +1,39 @@
+"""Forms for a user's own settings and password."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from board.forms import confirm_field, new_password_field
+from board.models import NotifyMode
+
+
+class AccountForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(min=2, max=120)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "name"},
+    )
+    locale = SelectField(_l("Language"))
+    notify = RadioField(
+        _l("E-mails about needs that match your firm"),
+        choices=[
+            SelectChoice(NotifyMode.INSTANT, _l("One e-mail per matching need, when it opens")),
+            SelectChoice(NotifyMode.DAILY, _l("One daily digest")),
+            SelectChoice(NotifyMode.OFF, _l("None")),
+        ],
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = new_password_field()
+    confirm = confirm_field()

@@ -1,0 +1,33 @@
+"""A user's own settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from board import audit
+from board.extensions import db
+from board.models import NotifyMode, User
+
+
+@dataclass
+class AccountData:
+    name: str
+    locale: str
+    notify: NotifyMode
+
+
+def update_account(user: User, data: AccountData) -> None:
+    """Save a user's name, language and notification mode."""
+    changed = {
+        key: str(value)
+        for key, value in (
+            ("name", data.name),
+            ("locale", data.locale),
+            ("notify", data.notify),
+        )
+        if getattr(user, key) != value
+    }
+    user.name, user.locale, user.notify = data.name, data.locale, data.notify
+    if changed:
+        audit.record("user.settings_changed", user, user, **changed)
+    db.session.commit()

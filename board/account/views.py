@@ -1,0 +1,55 @@
+"""A user's own name, language, notifications and password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from board.account import services
+from board.account.forms import AccountForm, PasswordChangeForm
+from board.auth import start_session
+from board.auth.services import change_password
+from board.errors import DomainError
+from board.forms import attach_error
+from board.i18n import locale_choices
+from board.models import NotifyMode
+from board.permissions import acting_user, login_required
+
+bp = Blueprint("account", __name__)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def settings() -> str | Response:
+    user = acting_user()
+    form = AccountForm(data={"name": user.name, "locale": user.locale, "notify": user.notify})
+    form.locale.choices = locale_choices()
+    if form.validate_on_submit():
+        data = services.AccountData(
+            name=form.name.data,
+            locale=form.locale.data,
+            notify=NotifyMode(form.notify.data),
+        )
+        services.update_account(user, data)
+        flash(_("Your settings have been saved."), "success")
+        return redirect(url_for("account.settings"))
+    return render_template("account/settings.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> str | Response:
+    user = acting_user()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(user, form.current_password.data, form.password.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            # The new session token signed every other device out; keep this one signed in.
+            start_session(user)
+            flash(_("Your password has been changed. Other devices have been signed out."))
+            return redirect(url_for("account.settings"))
+    return render_template("account/password.html", form=form)

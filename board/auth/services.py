@@ -1,0 +1,141 @@
+"""Accounts: sign-in, invitations, password resets and changes."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from board import audit
+from board.auth.passwords import hash_password, needs_rehash, verify_password
+from board.auth.tokens import Purpose, make_token
+from board.errors import Conflict
+from board.extensions import db
+from board.jobs import dispatch, job
+from board.mail import send_email
+from board.models import Member, User, utcnow
+from board.web import external_url
+
+
+def find_user(email: str) -> User | None:
+    """The user with this e-mail address, compared case-insensitively."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials sign in, or None; never says which part was wrong."""
+    user = find_user(email)
+    if not verify_password(user, password) or user is None or not user.is_active:
+        return None
+    if needs_rehash(user):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def sign_out(user: User) -> None:
+    """End every session and remember cookie of the user, on every device."""
+    user.rotate_session_token()
+    db.session.commit()
+
+
+def invite_user(email: str, member: Member, invited_by: User | None) -> User:
+    """Create (or re-invite) a member's user without a password and e-mail an invitation."""
+    user = find_user(email)
+    if user is not None and (user.has_accepted_invitation or user.member_id != member.id):
+        raise Conflict(_("This address already belongs to a user of the board."), "email")
+    if user is None:
+        user = User(email=email, member=member)
+        db.session.add(user)
+    user.invited_at = utcnow()
+    audit.record("user.invited", user, invited_by, email=user.email)
+    dispatch("accounts.send_invitation", user.id)
+    db.session.commit()
+    return user
+
+
+def accept_invitation(user: User, name: str, password: str) -> None:
+    """Set the invited user's name and password; the invitation link dies with it."""
+    user.name = name
+    set_password(user, password)
+    audit.record("user.invitation_accepted", user, user)
+    db.session.commit()
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the address belongs to a registered user; say nothing otherwise."""
+    user = find_user(email)
+    if user is None or not user.has_accepted_invitation or not user.active:
+        return
+    audit.record("user.password_reset_requested", user, None)
+    dispatch("accounts.send_password_reset", user.id)
+    db.session.commit()
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password from a reset link; every session of the user ends."""
+    set_password(user, password)
+    audit.record("user.password_reset", user, user)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a signed-in user's password; their other sessions end."""
+    if not verify_password(user, current):
+        raise Conflict(_("The current password is not correct."), "current_password")
+    set_password(user, new)
+    audit.record("user.password_changed", user, user)
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.rotate_session_token()
+
+
+def create_staff(email: str, password: str, name: str = "") -> User:
+    """Create a staff user, or make an existing staff user's password this one."""
+    user = find_user(email)
+    if user is not None and not user.is_staff:
+        raise Conflict(_("This address belongs to a member's user, not to staff."), "email")
+    if user is None:
+        user = User(email=email, is_staff=True, name=name or email.partition("@")[0])
+        db.session.add(user)
+        audit.record("user.staff_created", user, None, email=user.email)
+    set_password(user, password)
+    db.session.commit()
+    return user
+
+
+@job("accounts.send_invitation")
+def send_invitation(user_id: int) -> None:
+    """E-mail an invited user the link that sets their password."""
+    user = db.session.get(User, user_id)
+    if user is None or user.has_accepted_invitation:
+        return
+    send_email(
+        to=user.email,
+        subject=_l("You are invited to the cluster procurement board"),
+        template="invitation",
+        locale=user.locale,
+        user=user,
+        url=external_url("auth.invitation", token=make_token(user, Purpose.INVITATION)),
+    )
+
+
+@job("accounts.send_password_reset")
+def send_password_reset(user_id: int) -> None:
+    """E-mail a user a link to choose a new password."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.has_accepted_invitation:
+        return
+    send_email(
+        to=user.email,
+        subject=_l("Reset your password"),
+        template="password_reset",
+        locale=user.locale,
+        user=user,
+        url=external_url("auth.reset_password", token=make_token(user, Purpose.PASSWORD_RESET)),
+    )

@@ -1,0 +1,63 @@
+"""Signed, expiring, single-use links for invitations and password resets.
+
+A token carries the user's id and a fingerprint of their password hash: setting a password
+changes the hash, so the link that did it (and every older one) stops working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from board.extensions import db
+from board.models import User
+
+
+class Purpose(StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password-reset"
+
+
+class TokenExpired(Exception):
+    """The link was genuine but is too old."""
+
+
+class TokenInvalid(Exception):
+    """The link is forged, mangled, already used, or for a user who no longer exists."""
+
+
+def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"board.{purpose}")
+
+
+def _max_age(purpose: Purpose) -> int:
+    if purpose is Purpose.INVITATION:
+        return int(current_app.config["INVITATION_MAX_AGE"])
+    return int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def make_token(user: User, purpose: Purpose) -> str:
+    """Sign a link token for `user`."""
+    return _serializer(purpose).dumps([user.id, _fingerprint(user)])
+
+
+def load_token(token: str, purpose: Purpose) -> User:
+    """Return the user a token was made for, or raise TokenExpired / TokenInvalid."""
+    serializer = _serializer(purpose)
+    try:
+        user_id, fingerprint = serializer.loads(token, max_age=_max_age(purpose))
+    except SignatureExpired as exc:
+        raise TokenExpired from exc
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise TokenInvalid from exc
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or fingerprint != _fingerprint(user):
+        raise TokenInvalid
+    return user

@@ -1,0 +1,59 @@
+"""Domain errors raised by services, and the HTTP error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the board refused an action; the message is shown to the user as it is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    """The user may not do this."""
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows this."""
+
+
+class Conflict(DomainError):
+    """The action would duplicate something that exists."""
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer HTTP errors with pages in the board's layout."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = _(
+            "The form was sent without a valid security token, perhaps because the page was "
+            "open too long. Go back, reload the page and send it again."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to see this page."),
+            404: _("This page does not exist, or you cannot see it."),
+            405: _("This address does not accept that kind of request."),
+            429: _("Too many attempts. Please wait a minute and try again."),
+        }
+        message = messages.get(code, error.description or "")
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        message = _("Something went wrong on our side. The error has been logged.")
+        return render_template("errors/error.html", code=500, message=message), 500

@@ -1,0 +1,113 @@
+"""Form pieces shared by several features: e-mail, new password, competences, websites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, Form, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from board.errors import DomainError
+
+
+class EmailAddress:
+    """A syntactically valid e-mail address (no DNS lookups)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not field.data:
+            return
+        try:
+            validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(_l("Enter a valid e-mail address, like name@firm.com.")) from exc
+
+
+class PasswordStrength:
+    """Long enough to resist guessing, short enough not to be a denial of service."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        if len(field.data or "") < minimum:
+            raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+        if len(field.data) > 200:
+            raise ValidationError(_l("Use at most 200 characters."))
+
+
+class WebAddress:
+    """An http(s) address; a bare domain gets https:// in front of it."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = (field.data or "").strip()
+        if not value:
+            return
+        if "://" not in value:
+            value = "https://" + value
+        scheme, _, rest = value.partition("://")
+        host = rest.split("/", 1)[0]
+        if scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+            raise ValidationError(_l("Enter a web address like https://firm.com."))
+        field.data = value
+
+
+def email_field(label: Any = None) -> StringField:
+    return StringField(
+        label or _l("E-mail"),
+        validators=[
+            DataRequired(_l("Enter an e-mail address.")),
+            Length(max=254),
+            EmailAddress(),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+
+
+def new_password_field() -> PasswordField:
+    return PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a password.")), PasswordStrength()],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def confirm_field() -> PasswordField:
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def website_field() -> StringField:
+    return StringField(
+        _l("Website"),
+        validators=[Optional(), Length(max=300), WebAddress()],
+        render_kw={"placeholder": "https://", "inputmode": "url"},
+    )
+
+
+class CompetencesField(SelectMultipleField):
+    """Competence slugs, as checkboxes grouped by area; the view fills the choices."""
+
+    def __init__(self, label: Any = None, validators: list[Any] | None = None, **kw: Any):
+        super().__init__(
+            label or _l("Competences"),
+            validators,
+            invalid_choice_message=_l("Unknown competence: %(value)s."),
+            **kw,
+        )
+
+
+def attach_error(form: Form, error: DomainError) -> bool:
+    """Show a service's refusal next to its field; False if it names no field of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if not isinstance(field, Field):
+        return False
+    field.errors = [*field.errors, error.message]
+    return True

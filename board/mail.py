@@ -1,0 +1,175 @@
+"""E-mail: compose a multipart message from a template pair and hand it to the transport.
+
+The transport is SMTP when `SMTP_URL` is set (`smtp://` upgrades with STARTTLS when the server
+offers it, `smtps://` is TLS from the start, user and password come from the URL), otherwise
+each message is written as an `.eml` file to the instance folder's `mail/` directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+log = logging.getLogger(__name__)
+
+
+class MailError(Exception):
+    """An e-mail could not be delivered."""
+
+
+class TransientMailError(MailError):
+    """Delivery may succeed later: connection refused or dropped, a 4xx reply."""
+
+
+class PermanentMailError(MailError):
+    """Delivery will not succeed: a 5xx reply."""
+
+
+def compose(*, to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+    """Build a text + HTML message from `templates/email/<template>.txt` and `.html`."""
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"]))
+    message["To"] = to
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
+    message.set_content(render_template(f"email/{template}.txt", **context))
+    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    return message
+
+
+def send_email(
+    *, to: str, subject: str, template: str, locale: str = "en", **context: Any
+) -> EmailMessage:
+    """Compose a message in the recipient's language and deliver it now."""
+    with force_locale(locale):
+        message = compose(to=to, subject=str(subject), template=template, **context)
+    with open_transport() as transport:
+        transport.send(message)
+    return message
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@contextmanager
+def open_transport() -> Iterator[Transport]:
+    """Open the configured transport; an SMTP connection is reused for every send inside."""
+    url = current_app.config.get("SMTP_URL")
+    if url:
+        transport = SMTPTransport(url, timeout=current_app.config["SMTP_TIMEOUT"])
+        try:
+            yield transport
+        finally:
+            transport.close()
+    else:
+        yield FileTransport(Path(current_app.config["MAIL_FOLDER"]))
+
+
+class FileTransport:
+    """Writes each message as an `.eml` file: the embedded default, for a machine without SMTP."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes(message.as_bytes())
+        log.info("Wrote e-mail to %s as %s", message["To"], path)
+
+
+class SMTPTransport:
+    """One SMTP connection, opened on the first message and reused for the following ones."""
+
+    def __init__(self, url: str, timeout: float = 30) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError(f"SMTP_URL must look like smtp://user:pass@host:587, not {url!r}")
+        self.tls = parts.scheme == "smtps"
+        self.host = parts.hostname
+        self.port = parts.port or (465 if self.tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else ""
+        self.timeout = timeout
+        self.connection: smtplib.SMTP | None = None
+
+    def connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        try:
+            if self.tls:
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                connection.ehlo()
+                if connection.has_extn("starttls"):
+                    connection.starttls(context=context)
+                    connection.ehlo()
+            if self.username:
+                connection.login(self.username, self.password)
+        except smtplib.SMTPResponseException as exc:
+            raise classify(exc.smtp_code, exc.smtp_error) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientMailError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
+        return connection
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = self.connect()
+        try:
+            refused = self.connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            raise classify(code, reply) from exc
+        except smtplib.SMTPResponseException as exc:
+            self.reset()
+            raise classify(exc.smtp_code, exc.smtp_error) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise TransientMailError(f"connection lost: {exc}") from exc
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise classify(code, reply)
+
+    def reset(self) -> None:
+        """Clear a failed transaction so the connection can carry the next message."""
+        try:
+            if self.connection is not None:
+                self.connection.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.quit()
+        except (OSError, smtplib.SMTPException):
+            self.connection.close()
+        self.connection = None
+
+
+def classify(code: int, reply: bytes | str) -> MailError:
+    """A 4xx reply may pass later; anything else will not."""
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    if 400 <= code < 500:
+        return TransientMailError(f"{code} {text}")
+    return PermanentMailError(f"{code} {text}")

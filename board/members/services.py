@@ -1,0 +1,99 @@
+"""Member firms: the directory, profiles, adding firms and inviting their users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from slugify import slugify
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from board import audit
+from board.auth.services import find_user, invite_user
+from board.competences import by_slugs
+from board.errors import Conflict
+from board.extensions import db
+from board.models import Member, MemberStatus, User
+
+
+@dataclass
+class ProfileData:
+    description: str
+    website: str
+    competences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewMemberData:
+    name: str
+    email: str
+    country: str = ""
+    website: str = ""
+    competences: list[str] = field(default_factory=list)
+
+
+def active_members() -> Sequence[Member]:
+    """Active firms by name, with their competences loaded."""
+    query = (
+        select(Member)
+        .where(Member.status == MemberStatus.ACTIVE)
+        .options(selectinload(Member.competences))
+        .order_by(func.lower(Member.name))
+    )
+    return db.session.scalars(query).all()
+
+
+def member_by_slug(slug: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.slug == slug))
+
+
+def update_profile(member: Member, data: ProfileData, actor: User) -> None:
+    """Change a firm's description, website and competences."""
+    before = sorted(c.slug for c in member.competences)
+    member.description = data.description.strip()
+    member.website = data.website
+    member.competences = by_slugs(data.competences)
+    after = sorted(c.slug for c in member.competences)
+    changes = {"competences": after} if after != before else {}
+    audit.record("member.updated", member, actor, **changes)
+    db.session.commit()
+
+
+def unique_slug(name: str) -> str:
+    """A URL slug for a firm name, numbered if another firm has it."""
+    base = slugify(name, max_length=180) or "member"
+    slug, n = base, 1
+    while db.session.scalar(select(Member.id).where(Member.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def add_member(data: NewMemberData, actor: User) -> Member:
+    """Add an active member firm and invite its first user."""
+    name = " ".join(data.name.split())
+    taken = select(Member.id).where(func.lower(Member.name) == name.lower())
+    if db.session.scalar(taken) is not None:
+        raise Conflict(_("A member firm with this name exists already."), "member_name")
+    if find_user(data.email) is not None:
+        raise Conflict(_("This address already belongs to a user of the board."), "email")
+    member = Member(
+        name=name,
+        slug=unique_slug(name),
+        country=data.country,
+        website=data.website,
+        status=MemberStatus.ACTIVE,
+        competences=by_slugs(data.competences),
+    )
+    db.session.add(member)
+    try:
+        audit.record("member.created", member, actor, name=name)
+        invite_user(data.email, member, actor)
+    except IntegrityError as exc:
+        # Another request added the same firm or address a moment ago.
+        db.session.rollback()
+        raise Conflict(_("This firm or address was added a moment ago."), "member_name") from exc
+    return member

@@ -1,0 +1,82 @@
+"""The member directory, a firm's own profile, and inviting colleagues."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from board import competences
+from board.auth.services import invite_user
+from board.errors import DomainError
+from board.forms import attach_error
+from board.members import services
+from board.members.forms import InviteForm, MemberProfileForm
+from board.permissions import (
+    acting_user,
+    can_view_member,
+    login_required,
+    member_required,
+)
+
+bp = Blueprint("members", __name__)
+
+
+@bp.get("/members")
+@login_required
+def directory() -> str:
+    return render_template("members/directory.html", members=services.active_members())
+
+
+@bp.get("/members/<slug>")
+@login_required
+def profile(slug: str) -> str:
+    member = services.member_by_slug(slug)
+    if member is None or not can_view_member(acting_user(), member):
+        abort(404)
+    return render_template("members/profile.html", member=member)
+
+
+@bp.route("/member", methods=["GET", "POST"])
+@member_required
+def own_profile() -> str | Response:
+    user = acting_user()
+    member = user.member
+    assert member is not None  # member_required
+    form = MemberProfileForm(
+        data={
+            "description": member.description,
+            "website": member.website,
+            "competences": [c.slug for c in member.competences],
+        }
+    )
+    form.competences.choices = competences.choices()
+    if form.validate_on_submit():
+        data = services.ProfileData(
+            description=form.description.data or "",
+            website=form.website.data or "",
+            competences=form.competences.data or [],
+        )
+        services.update_profile(member, data, user)
+        flash(_("Your firm's profile has been saved."), "success")
+        return redirect(url_for("members.own_profile"))
+    return render_template("members/own_profile.html", form=form, member=member)
+
+
+@bp.route("/member/invite", methods=["GET", "POST"])
+@member_required
+def invite() -> str | Response:
+    user = acting_user()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invited = invite_user(form.email.data, user.member, user)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(
+                _("An invitation is on its way to %(email)s.", email=invited.email),
+                "success",
+            )
+            return redirect(url_for("members.own_profile"))
+    return render_template("members/invite.html", form=form, member=user.member)
