@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from slugify import slugify
 from sqlalchemy import select
@@ -19,9 +20,7 @@ DEMO_PASSWORD = "demo-password"
 DEMO_STAFF = "staff@cluster.example"
 
 
-@click.group("board")
-def cli() -> None:
-    """Run the cluster procurement board's administrative commands."""
+cli = AppGroup("board", help="Run the cluster procurement board's administrative commands.")
 
 
 @cli.command("init")

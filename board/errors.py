@@ -56,4 +56,4 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         message = _("Something went wrong on our side. The error has been logged.")
-        return render_template("errors/error.html", code=500, message=message), 500
+        return render_template("errors/500.html", message=message), 500

@@ -127,6 +127,9 @@ class SMTPTransport:
                 connection.login(self.username, self.password)
         except smtplib.SMTPResponseException as exc:
             raise classify(exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # The server cannot do what SMTP_URL asks (AUTH without TLS, say): fix the setting.
+            raise PermanentMailError(f"{self.host}:{self.port}: {exc}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientMailError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
         return connection

@@ -51,6 +51,7 @@ def run_migrations_online() -> None:
         if connection.dialect.name == "sqlite":
             # Batch migrations copy tables; enforced foreign keys would cascade deletes.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the implicit transaction so Alembic manages its own
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

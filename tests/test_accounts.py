@@ -1,0 +1,236 @@
+"""Invitations, password resets and password changes, through the real SMTP server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from board.extensions import db
+from board.models import AuditEvent, User
+from tests import factories
+from tests.conftest import AuthActions, submit
+from tests.mailbox import Mailbox, html_of, text_of
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def link_in(message, path: str) -> str:
+    """The path of the board link in an e-mail's text part (the host is BASE_URL's)."""
+    match = re.search(rf"http://board\.test({path}/[\w.-]+)", text_of(message))
+    assert match, f"no {path} link in:\n{text_of(message)}"
+    return match.group(1)
+
+
+@pytest.fixture
+def staff(app: Flask) -> factories.Account:
+    with app.app_context():
+        return factories.make_user(is_staff=True, email="clara@cluster.example")
+
+
+def add_member(client: FlaskClient, **fields: object):
+    data = {
+        "member_name": "Spreewerk Digital GmbH",
+        "country": "DE",
+        "website": "spreewerk.example",
+        "email": "lena@spreewerk.example",
+        "competences": ["react", "figma-prototyping"],
+        **fields,
+    }
+    return submit(client, "/staff/members/new", data)
+
+
+def test_staff_adds_a_member_and_the_invited_user_joins(
+    app: Flask, client: FlaskClient, auth: AuthActions, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    auth.login(staff.email, staff.password)
+    response = add_member(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/members/spreewerk-digital-gmbh"
+    auth.logout()
+
+    (invitation,) = mailbox.wait_for(1, to="lena@spreewerk.example")
+    assert invitation["Subject"] == "You are invited to the cluster procurement board"
+    assert "Spreewerk Digital GmbH" in text_of(invitation)
+    path = link_in(invitation, "/invitations")
+    assert f'href="http://board.test{path}"' in html_of(invitation)
+
+    page = client.get(path).get_data(as_text=True)
+    assert "lena@spreewerk.example" in page
+    response = submit(
+        client, path, {"name": "Lena Hoffmann", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Lena Hoffmann" in client.get("/account").get_data(as_text=True)
+
+    auth.logout()
+    assert auth.login("lena@spreewerk.example", NEW_PASSWORD).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "lena@spreewerk.example"))
+        assert user.member.name == "Spreewerk Digital GmbH"
+        assert [c.slug for c in user.member.competences] == ["react", "figma-prototyping"]
+        assert user.member.website == "https://spreewerk.example"
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"member.created", "user.invited", "user.invitation_accepted"} <= actions
+
+
+@pytest.mark.worker
+def test_invitation_is_sent_by_the_celery_worker_on_redis(
+    app: Flask, client: FlaskClient, auth: AuthActions, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    auth.login(staff.email, staff.password)
+    assert add_member(client).status_code == 302
+    auth.logout()
+    (invitation,) = mailbox.wait_for(1, to="lena@spreewerk.example", timeout=30)
+    path = link_in(invitation, "/invitations")
+    data = {"name": "Lena Hoffmann", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, path, data).status_code == 302
+    auth.logout()
+    assert auth.login("lena@spreewerk.example", NEW_PASSWORD).status_code == 302
+
+
+def test_invitation_link_works_once(
+    app: Flask, client: FlaskClient, auth: AuthActions, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    auth.login(staff.email, staff.password)
+    add_member(client)
+    auth.logout()
+    path = link_in(mailbox.wait_for(1)[0], "/invitations")
+    data = {"name": "Lena Hoffmann", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    submit(client, path, data)
+    auth.logout()
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "already been used" in response.get_data(as_text=True)
+
+
+def test_member_invites_a_colleague(
+    app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra Software"))
+    auth.login(account.email, account.password)
+    response = submit(client, "/member/invite", {"email": "tomasz@odra.example"})
+    assert response.status_code == 302
+    (invitation,) = mailbox.wait_for(1, to="tomasz@odra.example")
+    assert "Odra Software" in text_of(invitation)
+    assert "tomasz@odra.example" in client.get("/member").get_data(as_text=True)
+
+
+def test_inviting_an_address_that_has_an_account_is_refused(
+    app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        member = factories.make_member()
+        account = factories.make_user(member)
+        other = factories.make_user(factories.make_member(), email="taken@else.example")
+    auth.login(account.email, account.password)
+    response = submit(client, "/member/invite", {"email": other.email.upper()})
+    assert response.status_code == 200
+    assert "already belongs to a user" in response.get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def test_password_reset_through_the_smtp_server(
+    app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member(), email="radu@somes.example")
+    response = submit(client, "/password/forgot", {"email": "Radu@Somes.example"})
+    assert response.status_code == 302
+    (message,) = mailbox.wait_for(1, to="radu@somes.example")
+    assert message["Subject"] == "Reset your password"
+    path = link_in(message, "/password/reset")
+
+    data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    response = submit(client, path, data)
+    assert response.status_code == 302
+    assert auth.login(account.email, account.password).status_code == 200
+    assert auth.login(account.email, NEW_PASSWORD).status_code == 302
+
+    auth.logout()
+    reused = client.get(path)
+    assert reused.status_code == 400
+    assert "already been used" in reused.get_data(as_text=True)
+
+
+def test_expired_reset_link_gets_a_clear_message(
+    app: Flask, client: FlaskClient, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    with freeze_time("2026-11-23 10:00:00"):
+        submit(client, "/password/forgot", {"email": account.email})
+        path = link_in(mailbox.wait_for(1)[0], "/password/reset")
+    with freeze_time("2026-11-23 11:00:30"):
+        response = client.get(path)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "has expired" in page
+    assert 'href="/password/forgot"' in page
+
+
+def test_reset_link_dies_when_the_password_changes_another_way(
+    app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    submit(client, "/password/forgot", {"email": account.email})
+    path = link_in(mailbox.wait_for(1)[0], "/password/reset")
+    auth.login(account.email, account.password)
+    data = {"current_password": account.password, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, "/account/password", data).status_code == 302
+    auth.logout()
+    assert client.get(path).status_code == 400
+
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(
+    client: FlaskClient, mailbox: Mailbox
+) -> None:
+    response = submit(client, "/password/forgot", {"email": "nobody@nowhere.example"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "If nobody@nowhere.example belongs to a user of the board" in page
+    assert mailbox.messages == []
+
+
+def test_password_change_signs_out_other_devices_but_not_this_one(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    other_device = app.test_client()
+    AuthActions(other_device).login(account.email, account.password)
+    auth.login(account.email, account.password)
+    data = {"current_password": account.password, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert submit(client, "/account/password", data).status_code == 302
+    assert client.get("/account").status_code == 200
+    assert other_device.get("/account").status_code == 302
+
+
+def test_password_change_needs_the_current_password(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    auth.login(account.email, account.password)
+    data = {
+        "current_password": "not my password",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
+    response = submit(client, "/account/password", data)
+    assert response.status_code == 200
+    assert "The current password is not correct." in response.get_data(as_text=True)
+    auth.logout()
+    assert auth.login(account.email, account.password).status_code == 302
+
+
+def test_passwords_are_stored_as_argon2id(app: Flask) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+        assert db.session.get(User, account.id).password_hash.startswith("$argon2id$")

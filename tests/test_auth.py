@@ -1,0 +1,183 @@
+"""Signing in and out: credentials, sessions, redirects, throttling."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from board.extensions import db
+from board.models import MemberStatus, User
+from tests import factories
+from tests.conftest import AuthActions, submit
+
+WRONG = "The e-mail address or the password is not correct."
+
+
+@pytest.fixture
+def member_account(app: Flask) -> factories.Account:
+    with app.app_context():
+        member = factories.make_member("Odra Software")
+        return factories.make_user(member, email="agnieszka@odra.example")
+
+
+def test_member_signs_in_and_sees_the_directory(
+    client: FlaskClient, auth: AuthActions, member_account: factories.Account
+) -> None:
+    response = auth.login(member_account.email, member_account.password)
+    assert response.status_code == 302
+    page = client.get("/members", follow_redirects=True).get_data(as_text=True)
+    assert "Odra Software" in page
+    assert "Sign out" in page
+
+
+def test_email_is_matched_case_insensitively(
+    auth: AuthActions, member_account: factories.Account
+) -> None:
+    response = auth.login("  AGNIESZKA@Odra.Example ", member_account.password)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [("agnieszka@odra.example", "wrong password"), ("nobody@odra.example", "whatever it is")],
+    ids=["wrong-password", "unknown-account"],
+)
+def test_failed_sign_in_does_not_reveal_whether_the_account_exists(
+    client: FlaskClient,
+    auth: AuthActions,
+    member_account: factories.Account,
+    email: str,
+    password: str,
+) -> None:
+    response = auth.login(email, password)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert WRONG in page
+    assert 'aria-invalid="true"' in page
+    assert client.get("/account").status_code == 302
+
+
+def test_user_of_a_suspended_firm_cannot_sign_in(app: Flask, auth: AuthActions) -> None:
+    with app.app_context():
+        member = factories.make_member(status=MemberStatus.SUSPENDED)
+        account = factories.make_user(member)
+    assert WRONG in auth.login(account.email, account.password).get_data(as_text=True)
+
+
+def test_deactivated_user_cannot_sign_in(app: Flask, auth: AuthActions) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+        db.session.get(User, account.id).active = False
+        db.session.commit()
+    assert WRONG in auth.login(account.email, account.password).get_data(as_text=True)
+
+
+def test_invited_user_without_password_cannot_sign_in(app: Flask, auth: AuthActions) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member(), password=None)
+    response = auth.login(account.email, "any password at all")
+    assert WRONG in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/member", "/member"),
+        ("/members?page=2", "/members?page=2"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_sign_in_returns_only_to_pages_of_this_site(
+    client: FlaskClient, member_account: factories.Account, target: str, expected: str
+) -> None:
+    data = {"email": member_account.email, "password": member_account.password}
+    response = submit(client, f"/login?next={target}", data, form_page="/login")
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_pages_for_members_send_anonymous_users_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/member")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_sign_in_starts_a_new_session(
+    app: Flask, client: FlaskClient, auth: AuthActions, member_account: factories.Account
+) -> None:
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before sign-in"
+    auth.login(member_account.email, member_account.password)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"]
+
+
+def test_sign_out_ends_the_session_everywhere_even_for_a_copied_cookie(
+    app: Flask, client: FlaskClient, auth: AuthActions, member_account: factories.Account
+) -> None:
+    auth.login(member_account.email, member_account.password, remember="y")
+    stolen_session = client.get_cookie("session").value
+    stolen_remember = client.get_cookie("remember_token").value
+    assert auth.logout().status_code == 302
+    assert client.get("/account").status_code == 302
+
+    other = app.test_client()
+    other.set_cookie("session", stolen_session)
+    assert other.get("/account").status_code == 302
+    other = app.test_client()
+    other.set_cookie("remember_token", stolen_remember)
+    assert other.get("/account").status_code == 302
+
+
+def test_logout_is_refused_without_csrf_token(
+    client: FlaskClient, auth: AuthActions, member_account: factories.Account
+) -> None:
+    auth.login(member_account.email, member_account.password)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/account").status_code == 200
+
+
+def test_sign_in_is_throttled_after_repeated_failures_for_one_account(
+    app: Flask, member_account: factories.Account
+) -> None:
+    for attempt in range(10):
+        # Each attempt from a different address: the account's own limit still applies.
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt + 1}"
+        assert AuthActions(client).login(member_account.email, "wrong").status_code == 200
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    response = AuthActions(client).login(member_account.email, member_account.password)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_sign_in_is_throttled_per_address_across_accounts(client: FlaskClient, app: Flask) -> None:
+    for n in range(10):
+        assert AuthActions(client).login(f"guess{n}@odra.example", "wrong").status_code == 200
+    assert AuthActions(client).login("guess@odra.example", "wrong").status_code == 429
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(
+    app: Flask, member_account: factories.Account
+) -> None:
+    for _ in range(12):
+        client = app.test_client()
+        response = AuthActions(client).login(member_account.email, member_account.password)
+        assert response.status_code == 302
+
+
+def test_sign_in_records_the_time(
+    app: Flask, auth: AuthActions, member_account: factories.Account
+) -> None:
+    auth.login(member_account.email, member_account.password)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == member_account.email))
+        assert user.last_login_at is not None

@@ -1,0 +1,178 @@
+"""Composing e-mail and handing it to the transports: files, SMTP, STARTTLS, SMTPS."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from flask import Flask
+
+from board.mail import (
+    PermanentMailError,
+    SMTPTransport,
+    TransientMailError,
+    compose,
+    open_transport,
+)
+from tests import factories
+from tests.mailbox import Mailbox, free_port, html_of, text_of
+
+USER, PASSWORD = "mailer@cluster.example", "p@ss w:rd"
+SMTP_USERINFO = "mailer%40cluster.example:p%40ss%20w%3Ard"
+
+
+def invitation(app: Flask, to: str = "ala@odra.example"):
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra"), email=to, password=None)
+        from board.extensions import db
+        from board.models import User
+
+        user = db.session.get(User, account.id)
+        return compose(
+            to=user.email, subject="Invitation", template="invitation", user=user, url="http://x/y"
+        )
+
+
+def test_a_message_is_multipart_text_and_html_with_its_headers(app: Flask) -> None:
+    message = invitation(app)
+    assert message.get_content_type() == "multipart/alternative"
+    assert "Odra" in text_of(message)
+    assert '<a href="http://x/y"' in html_of(message)
+    assert message["From"] == "Cluster procurement board <board@localhost>"
+    assert message["Message-ID"].endswith("@localhost>")
+    assert message["Date"]
+
+
+def test_header_injection_through_an_address_is_impossible(app: Flask) -> None:
+    with app.app_context(), pytest.raises(ValueError):
+        compose(
+            to="a@b.example\r\nBcc: victim@c.example",
+            subject="x",
+            template="invitation",
+            user=None,
+            url="",
+        )
+
+
+def test_without_smtp_url_messages_are_written_as_files(app: Flask, tmp_path: Path) -> None:
+    app.config.update(SMTP_URL=None, MAIL_FOLDER=str(tmp_path / "mail"))
+    message = invitation(app)
+    with app.app_context(), open_transport() as transport:
+        transport.send(message)
+    (path,) = (tmp_path / "mail").glob("*.eml")
+    stored = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert stored["To"] == "ala@odra.example"
+    assert "Odra" in text_of(stored)
+
+
+def test_one_connection_carries_several_messages(app: Flask, mailbox: Mailbox) -> None:
+    messages = [invitation(app)] * 3
+    with app.app_context(), open_transport() as transport:
+        for message in messages:
+            transport.send(message)
+        assert isinstance(transport, SMTPTransport)
+        connection = transport.connection
+    assert connection is not None
+    assert len(mailbox.wait_for(3)) == 3
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def trusted(
+    certificate_authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> ssl.SSLContext:
+    """A server TLS context whose CA the board's default SSL context trusts."""
+    bundle = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode(),
+        auth_data.password.decode(),
+    ) == (USER, PASSWORD)
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def tls_server(trusted: ssl.SSLContext, request: pytest.FixtureRequest) -> Iterator[tuple]:
+    mode = request.param
+    mailbox, port = Mailbox(), free_port()
+    options = {"authenticator": authenticator, "auth_exclude_mechanism": ["LOGIN"]}
+    if mode == "starttls":
+        options.update(tls_context=trusted, require_starttls=True)
+    else:
+        # TLS from the first byte; aiosmtpd only knows of TLS it negotiated with STARTTLS.
+        options.update(ssl_context=trusted, auth_require_tls=False)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    yield mode, port, mailbox
+    controller.stop()
+
+
+@pytest.mark.parametrize("tls_server", ["starttls", "smtps"], indirect=True)
+def test_smtp_over_tls_with_user_and_password(app: Flask, tls_server: tuple) -> None:
+    mode, port, mailbox = tls_server
+    scheme = "smtp" if mode == "starttls" else "smtps"
+    app.config["SMTP_URL"] = f"{scheme}://{SMTP_USERINFO}@127.0.0.1:{port}"
+    message = invitation(app)
+    with app.app_context(), open_transport() as transport:
+        transport.send(message)
+    (received,) = mailbox.wait_for(1)
+    assert received["To"] == "ala@odra.example"
+
+
+@pytest.mark.parametrize("tls_server", ["starttls"], indirect=True)
+def test_wrong_smtp_password_is_a_permanent_failure(app: Flask, tls_server: tuple) -> None:
+    _mode, port, mailbox = tls_server
+    app.config["SMTP_URL"] = f"smtp://{USER}:wrong@127.0.0.1:{port}"
+    message = invitation(app)
+    with app.app_context(), pytest.raises(PermanentMailError, match="535"):
+        with open_transport() as transport:
+            transport.send(message)
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    "reply, error",
+    [
+        ("451 4.3.0 Try again later", TransientMailError),
+        ("550 5.1.1 No such user", PermanentMailError),
+    ],
+)
+def test_smtp_replies_are_told_apart(
+    app: Flask, mailbox: Mailbox, reply: str, error: type[Exception]
+) -> None:
+    mailbox.replies.append(reply)
+    message = invitation(app)
+    with app.app_context(), pytest.raises(error, match=reply[:3]):
+        with open_transport() as transport:
+            transport.send(message)
+
+
+def test_an_smtp_server_that_is_down_is_a_transient_failure(app: Flask) -> None:
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    message = invitation(app)
+    with app.app_context(), pytest.raises(TransientMailError, match="cannot reach"):
+        with open_transport() as transport:
+            transport.send(message)
+
+
+@pytest.mark.parametrize("url", ["http://mail.example", "smtp://", "mail.example:25"])
+def test_a_malformed_smtp_url_is_refused_with_its_shape(url: str) -> None:
+    with pytest.raises(ValueError, match="smtp://user:pass@host:587"):
+        SMTPTransport(url)
