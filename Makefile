@@ -66,4 +66,5 @@ format: install-dev
 
 # Collect every user-facing string for translators.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o board/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project "Cluster procurement board" \
+		--no-location -o board/translations/messages.pot .
