@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -10,7 +21,8 @@ from sqlalchemy import select
 from board.extensions import db
 from board.models import MemberStatus, User
 from tests import factories
-from tests.conftest import AuthActions, submit
+from tests.conftest import CSRF_PATTERN, REDIS_BASE, ROOT, SECRET_KEY, AuthActions, submit
+from tests.mailbox import free_port
 
 WRONG = "The e-mail address or the password is not correct."
 
@@ -181,3 +193,93 @@ def test_sign_in_records_the_time(
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == member_account.email))
         assert user.last_login_at is not None
+
+
+def test_a_user_whose_firm_is_suspended_is_signed_out_at_the_next_request(
+    app: Flask, client: FlaskClient, auth: AuthActions, member_account: factories.Account
+) -> None:
+    auth.login(member_account.email, member_account.password)
+    assert client.get("/member").status_code == 200
+    with app.app_context():
+        db.session.get(User, member_account.id).member.status = MemberStatus.SUSPENDED
+        db.session.commit()
+    assert client.get("/member").status_code == 302
+
+
+def test_password_reset_requests_are_throttled_per_address(
+    app: Flask, member_account: factories.Account, mailbox
+) -> None:
+    for attempt in range(5):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.2.{attempt + 1}"
+        response = submit(client, "/password/forgot", {"email": member_account.email})
+        assert response.status_code == 302
+    client = app.test_client()
+    response = submit(client, "/password/forgot", {"email": member_account.email})
+    assert response.status_code == 429
+    assert len(mailbox.wait_for(5)) == 5
+
+
+def test_sign_in_limits_are_shared_between_web_processes_through_redis(
+    app: Flask,
+    database_urls: dict[str, str],
+    member_account: factories.Account,
+    tmp_path: Path,
+) -> None:
+    """Failures counted by one gunicorn process count in another when REDIS_URL is set."""
+    storage = f"{REDIS_BASE}/12"
+    redis.Redis.from_url(storage).flushdb()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_urls[app.config["BACKEND"]],
+        "REDIS_URL": storage,
+        "SECRET_KEY": SECRET_KEY,
+        "BOARD_INSTANCE_PATH": str(tmp_path),
+    }
+    ports = [free_port(), free_port()]
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        statuses = [
+            sign_in_over_http(browser, ports[attempt % 2], member_account.email, "wrong")
+            for attempt in range(11)
+        ]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+    assert statuses == [200] * 10 + [429]
+
+
+def sign_in_over_http(browser, port: int, email: str, password: str) -> int:
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):  # wait for gunicorn to listen
+        try:
+            page = browser.open(f"{base}/login", timeout=5).read().decode()
+            break
+        except URLError:
+            time.sleep(0.1)
+    token = CSRF_PATTERN.search(page).group(1)
+    form = urlencode({"csrf_token": token, "email": email, "password": password}).encode()
+    try:
+        return browser.open(f"{base}/login", data=form, timeout=10).status
+    except HTTPError as error:
+        return error.code

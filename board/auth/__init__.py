@@ -6,6 +6,7 @@ from flask import session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from board.extensions import db
 from board.models import User
@@ -20,7 +21,14 @@ def init_login(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
-        return db.session.scalar(select(User).where(User.session_token == session_token))
+        query = (
+            select(User)
+            .where(User.session_token == session_token)
+            .options(joinedload(User.member))
+        )
+        user = db.session.scalar(query)
+        # A user deactivated, or whose firm was suspended, is signed out at the next request.
+        return user if user is not None and user.is_active else None
 
 
 def start_session(user: User, remember: bool = False) -> None:

@@ -35,8 +35,12 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
 def _submitted_email() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()[:254]
+    return "email:" + request.form.get("email", "").strip().lower()[:254]
 
 
 def _failed(response: Response) -> bool:
@@ -71,6 +75,7 @@ def logout() -> Response:
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_submitted_email)
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
