@@ -22,9 +22,7 @@ def init_login(login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
         query = (
-            select(User)
-            .where(User.session_token == session_token)
-            .options(joinedload(User.member))
+            select(User).where(User.session_token == session_token).options(joinedload(User.member))
         )
         user = db.session.scalar(query)
         # A user deactivated, or whose firm was suspended, is signed out at the next request.
