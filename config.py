@@ -17,6 +17,7 @@ ENVIRONMENT_SETTINGS = (
     "SECRET_KEY",
     "BASE_URL",
     "PROXY_COUNT",
+    "CLUSTER_TIMEZONE",
     "LOG_LEVEL",
 )
 
@@ -37,10 +38,11 @@ class Defaults:
     SECRET_KEY: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     PROXY_COUNT = 0
+    # Offer deadlines end at midnight here; dates on pages are shown in this zone.
+    CLUSTER_TIMEZONE = "Europe/Warsaw"
     LOG_LEVEL = "INFO"
 
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "UTC"
 
     # argon2id parameters (RFC 9106's second recommended option); tests lower them.
     PASSWORD_TIME_COST = 3
@@ -61,6 +63,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SQLALCHEMY_ENGINE_OPTIONS_POOL_PRE_PING = True
     MEMBERS_PER_PAGE = 25
+    NEEDS_PER_PAGE = 20
     AUDIT_PER_PAGE = 50
 
 

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -45,21 +46,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    from board import auth, i18n, jobs, web
+    from board import auth, i18n, jobs, permissions, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     auth.init_login(login_manager)
     jobs.init_app(app)
     web.init_app(app)
+    permissions.init_app(app)
 
     from board.account.views import bp as account_bp
     from board.auth.views import bp as auth_bp
     from board.main.views import bp as main_bp
     from board.members.views import bp as members_bp
+    from board.needs.views import bp as needs_bp
+    from board.offers.views import bp as offers_bp
     from board.staff.views import bp as staff_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, members_bp, staff_bp):
+    blueprints = (main_bp, auth_bp, account_bp, members_bp, needs_bp, offers_bp, staff_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     from board.errors import register_error_handlers
@@ -93,7 +98,12 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.setdefault("MAIL_FOLDER", str(instance / "mail"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    try:
+        ZoneInfo(app.config["CLUSTER_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"CLUSTER_TIMEZONE: unknown time zone {exc}") from exc
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CLUSTER_TIMEZONE"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if production:
         app.config.update(

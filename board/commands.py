@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -14,7 +17,20 @@ from board.auth.passwords import hash_password
 from board.auth.services import create_staff, find_user
 from board.errors import DomainError
 from board.extensions import db
-from board.models import Member, MemberStatus, User, utcnow
+from board.models import (
+    NEED_PUBLISHED,
+    Member,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    User,
+    WorkMode,
+    utcnow,
+)
+from board.needs.services import closing_instant, cluster_today
+from board.rendering import render_markdown
 
 DEMO_PASSWORD = "demo-password"
 DEMO_STAFF = "staff@cluster.example"
@@ -51,7 +67,7 @@ def create_staff_command(email: str, password: str, name: str) -> None:
 
 @cli.command("seed-demo")
 def seed_demo() -> None:
-    """Add demo member firms, their users and a staff user (skips what exists)."""
+    """Add a demo cluster: firms, users, needs, offers and a staff user (skips what exists)."""
     from board.demo_data import DEMO_MEMBERS
 
     if not competences.all_competences():
@@ -86,4 +102,63 @@ def seed_demo() -> None:
             )
         added += 1
     db.session.commit()
-    click.echo(f"Demo data: {added} member firms added; every demo password is {DEMO_PASSWORD!r}.")
+    needs = seed_demo_needs()
+    click.echo(
+        f"Demo data: {added} member firms and {needs} needs added; "
+        f"every demo password is {DEMO_PASSWORD!r}."
+    )
+
+
+def seed_demo_needs() -> int:
+    """Add the demo needs, in several states, with offers (skips needs that exist)."""
+    from board.demo_data import DEMO_NEEDS
+
+    members = {m.name: m for m in db.session.scalars(select(Member))}
+    added = 0
+    for demo in DEMO_NEEDS:
+        member = members[demo["firm"]]
+        exists = select(Need.id).where(Need.member_id == member.id, Need.title == demo["title"])
+        if db.session.scalar(exists) is not None:
+            continue
+        status = NeedStatus(demo["status"])
+        deadline = cluster_today() + timedelta(days=demo["deadline_in_days"])
+        low, high, currency = demo["budget"]
+        now = utcnow()
+        need = Need(
+            member=member,
+            author=member.users[0],
+            title=demo["title"],
+            description=demo["description"],
+            description_html=str(render_markdown(demo["description"])),
+            competences=competences.by_slugs(demo["competences"]),
+            offer_deadline=deadline,
+            offers_close_at=closing_instant(deadline),
+            budget_min=None if low is None else Decimal(low),
+            budget_max=None if high is None else Decimal(high),
+            currency=currency,
+            work_mode=WorkMode(demo["work_mode"]),
+            location=demo["location"],
+            status=status,
+            moderation_reason=demo["reason"],
+            submitted_at=None if status == NeedStatus.DRAFT else now,
+            published_at=now if status in NEED_PUBLISHED else None,
+            closed_at=now if status == NeedStatus.CLOSED else None,
+        )
+        db.session.add(need)
+        for offer in demo["offers"]:
+            supplier = members[offer["firm"]]
+            db.session.add(
+                Offer(
+                    need=need,
+                    member=supplier,
+                    author=supplier.users[0],
+                    message=offer["message"],
+                    price=Decimal(offer["price"]),
+                    currency=currency,
+                    available_from=deadline + timedelta(days=14),
+                    status=OfferStatus(offer["status"]),
+                )
+            )
+        added += 1
+    db.session.commit()
+    return added

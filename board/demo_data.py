@@ -206,3 +206,202 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         ),
     },
 )
+
+
+class DemoOffer(TypedDict):
+    firm: str
+    price: int
+    status: str
+    message: str
+
+
+class DemoNeed(TypedDict):
+    firm: str
+    title: str
+    description: str
+    competences: tuple[str, ...]
+    status: str
+    deadline_in_days: int
+    budget: tuple[int | None, int | None, str]
+    work_mode: str
+    location: str
+    reason: str
+    offers: tuple[DemoOffer, ...]
+
+
+DEMO_NEEDS: tuple[DemoNeed, ...] = (
+    {
+        "firm": "Odra Software sp. z o.o.",
+        "title": "Security audit of our payment API before go-live",
+        "description": (
+            "We are launching a payment gateway for a logistics client in the first quarter.\n\n"
+            "We need an **independent penetration test** of the public REST API (about 40 "
+            "endpoints, OAuth 2.0) and a review of the code that handles card tokens.\n\n"
+            "- report in English, with severity ratings\n"
+            "- a retest after we fix the findings\n"
+        ),
+        "competences": ("penetration-testing", "secure-code-review", "api-testing"),
+        "status": "open",
+        "deadline_in_days": 12,
+        "budget": (15000, 30000, "EUR"),
+        "work_mode": "remote",
+        "location": "",
+        "reason": "",
+        "offers": (
+            {
+                "firm": "Strażnica Security sp. z o.o.",
+                "price": 24500,
+                "status": "shortlisted",
+                "message": "Two OSCP-certified testers, ten working days, retest included.",
+            },
+        ),
+    },
+    {
+        "firm": "Pleißetal Consulting GmbH",
+        "title": "Two SAP ABAP developers for an S/4HANA migration, six months",
+        "description": (
+            "A mid-sized manufacturer moves from ECC to S/4HANA. We need two experienced ABAP "
+            "developers to adapt custom code (about 600 objects) and write Fiori extensions.\n\n"
+            "Work is remote with one week on site in Leipzig per month."
+        ),
+        "competences": ("sap-abap-development", "sap-s-4hana", "sap-fiori"),
+        "status": "open",
+        "deadline_in_days": 20,
+        "budget": (None, 180000, "EUR"),
+        "work_mode": "hybrid",
+        "location": "Leipzig",
+        "reason": "",
+        "offers": (
+            {
+                "firm": "Ceahlău Software SRL",
+                "price": 156000,
+                "status": "submitted",
+                "message": "Two seniors with three S/4 conversions behind them, from February.",
+            },
+        ),
+    },
+    {
+        "firm": "Spreewerk Digital GmbH",
+        "title": "Unity developer for an interactive museum installation",
+        "description": (
+            "For a science museum in Berlin we design a touch-table installation about the "
+            "river Spree. We look for a Unity developer (and ideally a 3D artist) for three "
+            "months to build it from our Figma prototypes."
+        ),
+        "competences": ("unity", "3d-art-and-animation"),
+        "status": "open",
+        "deadline_in_days": 9,
+        "budget": (20000, 35000, "EUR"),
+        "work_mode": "remote",
+        "location": "",
+        "reason": "",
+        "offers": (
+            {
+                "firm": "Żuraw Games sp. z o.o.",
+                "price": 31000,
+                "status": "submitted",
+                "message": "A Unity lead and a 3D artist who shipped two museum pieces.",
+            },
+        ),
+    },
+    {
+        "firm": "Elbtal Systemtechnik GmbH",
+        "title": "Data pipeline and dashboards for factory sensor data",
+        "description": (
+            "Our PLC and OPC UA gateways already collect machine data. We need a data "
+            "engineer to land it in a warehouse and build Power BI dashboards for shift leads."
+        ),
+        "competences": ("data-engineering", "apache-spark", "power-bi"),
+        "status": "open",
+        "deadline_in_days": 25,
+        "budget": (40000, 60000, "EUR"),
+        "work_mode": "hybrid",
+        "location": "Dresden",
+        "reason": "",
+        "offers": (
+            {
+                "firm": "Someș Data SRL",
+                "price": 52000,
+                "status": "submitted",
+                "message": "Spark on AWS with a Power BI layer; we did the same for a Cluj plant.",
+            },
+            {
+                "firm": "Odra Software sp. z o.o.",
+                "price": 58000,
+                "status": "withdrawn",
+                "message": "Python and Spark team of three.",
+            },
+        ),
+    },
+    {
+        "firm": "Ceahlău Software SRL",
+        "title": "Accessibility audit (WCAG 2.2) of a public e-services portal",
+        "description": (
+            "A Romanian municipality must meet the European Accessibility Act. We need an "
+            "audit of 25 page templates, with fixes prioritised for our developers."
+        ),
+        "competences": ("accessibility-audit-wcag", "usability-testing"),
+        "status": "pending",
+        "deadline_in_days": 30,
+        "budget": (8000, 12000, "EUR"),
+        "work_mode": "remote",
+        "location": "",
+        "reason": "",
+        "offers": (),
+    },
+    {
+        "firm": "Someș Data SRL",
+        "title": "Kubernetes platform engineer for three months",
+        "description": "Help us move twelve services from VMs to a managed Kubernetes cluster.",
+        "competences": ("kubernetes", "terraform", "ci-cd-pipelines"),
+        "status": "closed",
+        "deadline_in_days": 5,
+        "budget": (90000, 120000, "RON"),
+        "work_mode": "hybrid",
+        "location": "Cluj-Napoca",
+        "reason": "",
+        "offers": (
+            {
+                "firm": "Odra Software sp. z o.o.",
+                "price": 110000,
+                "status": "accepted",
+                "message": "A CKA-certified engineer, Terraform modules included.",
+            },
+            {
+                "firm": "Ceahlău Software SRL",
+                "price": 98000,
+                "status": "declined",
+                "message": "One engineer, part time.",
+            },
+        ),
+    },
+    {
+        "firm": "Żuraw Games sp. z o.o.",
+        "title": "Playtesting and performance QA for a multiplayer release",
+        "description": "Four weeks of manual playtesting and load tests before our launch.",
+        "competences": ("manual-testing", "performance-testing", "multiplayer-networking"),
+        "status": "draft",
+        "deadline_in_days": 15,
+        "budget": (None, None, "PLN"),
+        "work_mode": "remote",
+        "location": "",
+        "reason": "",
+        "offers": (),
+    },
+    {
+        "firm": "Strażnica Security sp. z o.o.",
+        "title": "React front end for our SOC dashboard",
+        "description": "We need a React developer to rebuild the dashboard our analysts use.",
+        "competences": ("react", "typescript", "ui-design"),
+        "status": "changes_requested",
+        "deadline_in_days": 18,
+        "budget": (None, None, "PLN"),
+        "work_mode": "remote",
+        "location": "",
+        "reason": (
+            "Please say how long the work should take and give at least a budget range, so "
+            "firms can judge whether to offer."
+        ),
+        "offers": (),
+    },
+)

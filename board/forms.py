@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, flash
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import (
+    Field,
+    Form,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from board.errors import DomainError
 
@@ -34,6 +48,14 @@ class PasswordStrength:
             raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
         if len(field.data) > 200:
             raise ValidationError(_l("Use at most 200 characters."))
+
+
+class Finite:
+    """A real number: a decimal field would otherwise accept NaN and Infinity."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not field.data.is_finite():
+            raise StopValidation(_l("Enter a number."))
 
 
 class WebAddress:
@@ -104,10 +126,20 @@ class CompetencesField(SelectMultipleField):
         )
 
 
-def attach_error(form: Form, error: DomainError) -> bool:
-    """Show a service's refusal next to its field; False if it names no field of the form."""
+def attach_error(form: Form, error: DomainError) -> None:
+    """Show a service's refusal next to its field, or at the top if it names no field."""
     field = getattr(form, error.field, None) if error.field else None
-    if not isinstance(field, Field):
-        return False
-    field.errors = [*field.errors, error.message]
-    return True
+    if isinstance(field, Field):
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def reason_field(required: bool = True) -> TextAreaField:
+    """The reason staff or a requester give for a decision, shown to the firm concerned."""
+    validators: list[Any] = [Length(max=2000, message=_l("Use at most %(max)d characters."))]
+    if required:
+        validators.insert(0, DataRequired(_l("Say why: the firm will read it.")))
+    else:
+        validators.insert(0, Optional())
+    return TextAreaField(_l("Reason"), validators=validators, render_kw={"rows": 3})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from babel import Locale
 from flask import Flask, current_app, request
-from flask_babel import get_babel, get_locale
+from flask_babel import format_currency, get_babel, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
+
+from board.models import NeedStatus
 
 
 def available_locales() -> list[str]:
@@ -51,6 +56,64 @@ def member_status_label(status: str) -> str:
     return labels.get(status, status)
 
 
+def need_status_label(status: str) -> str:
+    labels = {
+        "draft": _("draft"),
+        "pending": _("waiting for review"),
+        "changes_requested": _("changes requested"),
+        "open": _("open"),
+        "closed": _("awarded"),
+        "rejected": _("rejected"),
+        "cancelled": _("cancelled"),
+        "expired": _("expired"),
+        "hidden": _("hidden by staff"),
+    }
+    return labels.get(status, status)
+
+
+def need_status_choices() -> list[SelectChoice]:
+    return [SelectChoice(status.value, need_status_label(status)) for status in NeedStatus]
+
+
+def offer_status_label(status: str) -> str:
+    labels = {
+        "submitted": _("sent"),
+        "shortlisted": _("shortlisted"),
+        "accepted": _("accepted"),
+        "declined": _("declined"),
+        "withdrawn": _("withdrawn"),
+    }
+    return labels.get(status, status)
+
+
+def work_mode_label(mode: str) -> str:
+    labels = {"remote": _("Remote"), "hybrid": _("Hybrid"), "onsite": _("On site")}
+    return labels.get(mode, mode)
+
+
+def language_name(code: str) -> str:
+    locale = get_locale() or Locale("en")
+    return locale.languages.get(code, code).capitalize()
+
+
+def deadline_text(closes_at: datetime, now: datetime | None = None) -> str:
+    """How long offers stay open, in words."""
+    remaining = closes_at - (now or datetime.now(UTC))
+    if remaining.total_seconds() <= 0:
+        return _("offers closed")
+    days = remaining.days
+    if days == 0:
+        return _("last day for offers")
+    return ngettext("%(num)d day left", "%(num)d days left", days)
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount in its currency, written the reader's way."""
+    if amount is None:
+        return ""
+    return format_currency(amount, currency)
+
+
 def init_app(app: Flask) -> None:
     """Find the compiled translations once; give the language helpers to every template."""
     with app.app_context():
@@ -60,4 +123,10 @@ def init_app(app: Flask) -> None:
         current_locale=current_locale,
         country_name=country_name,
         member_status_label=member_status_label,
+        need_status_label=need_status_label,
+        offer_status_label=offer_status_label,
+        work_mode_label=work_mode_label,
+        language_name=language_name,
+        money=money,
+        deadline_text=deadline_text,
     )

@@ -38,7 +38,9 @@ class PermanentMailError(MailError):
     """Delivery will not succeed: a 5xx reply."""
 
 
-def compose(*, to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+def compose(
+    *, to: str, subject: str, template: str, message_id: str | None = None, **context: Any
+) -> EmailMessage:
     """Build a text + HTML message from `templates/email/<template>.txt` and `.html`."""
     config = current_app.config
     message = EmailMessage()
@@ -46,7 +48,7 @@ def compose(*, to: str, subject: str, template: str, **context: Any) -> EmailMes
     message["From"] = formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"]))
     message["To"] = to
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
+    message["Message-ID"] = message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
     message.set_content(render_template(f"email/{template}.txt", **context))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     return message

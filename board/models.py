@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +42,19 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value
 
 
+class Money(sa.TypeDecorator[Decimal]):
+    """An amount with two decimals, stored exactly as an integer number of hundredths."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> int | None:
+        return None if value is None else int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value: int | None, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
 def str_enum(enum: type[StrEnum], name: str) -> sa.Enum:
     """Store a StrEnum by value in a VARCHAR guarded by a CHECK constraint."""
     return sa.Enum(
@@ -66,6 +80,46 @@ class NotifyMode(StrEnum):
     OFF = "off"
 
 
+class NeedStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    OPEN = "open"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    HIDDEN = "hidden"
+
+
+# A need its firm may still change, and needs every active member may read.
+NEED_EDITABLE = (NeedStatus.DRAFT, NeedStatus.CHANGES_REQUESTED, NeedStatus.REJECTED)
+NEED_PUBLISHED = (NeedStatus.OPEN, NeedStatus.CLOSED, NeedStatus.EXPIRED)
+NEED_CANCELLABLE = (*NEED_EDITABLE, NeedStatus.PENDING, NeedStatus.OPEN)
+
+
+class WorkMode(StrEnum):
+    REMOTE = "remote"
+    ONSITE = "onsite"
+    HYBRID = "hybrid"
+
+
+class OfferStatus(StrEnum):
+    SUBMITTED = "submitted"
+    SHORTLISTED = "shortlisted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
 member_competences = sa.Table(
     "member_competences",
     db.metadata,
@@ -74,6 +128,16 @@ member_competences = sa.Table(
         "competence_id",
         sa.ForeignKey("competences.id", ondelete="CASCADE"),
         primary_key=True,
+    ),
+)
+
+
+need_competences = sa.Table(
+    "need_competences",
+    db.metadata,
+    sa.Column("need_id", sa.ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "competence_id", sa.ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
     ),
 )
 
@@ -195,3 +259,133 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.target_type}:{self.target_id}>"
+
+
+class Need(db.Model):
+    """What a member firm needs: posted as a draft, reviewed by staff, open to offers."""
+
+    __tablename__ = "needs"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max",
+            name="budget_range",
+        ),
+        sa.Index("ix_needs_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    # Rendered and sanitised once, when the description is saved.
+    description_html: Mapped[str] = mapped_column(sa.Text)
+    budget_min: Mapped[Decimal | None] = mapped_column(Money)
+    budget_max: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    offer_deadline: Mapped[date]
+    # The end of the deadline day in the cluster's time zone, as a UTC instant.
+    offers_close_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expected_start: Mapped[date | None]
+    duration: Mapped[str] = mapped_column(sa.String(100), default="")
+    work_mode: Mapped[WorkMode] = mapped_column(
+        str_enum(WorkMode, "work_mode"), default=WorkMode.REMOTE
+    )
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    work_language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    status: Mapped[NeedStatus] = mapped_column(
+        str_enum(NeedStatus, "need_status"), default=NeedStatus.DRAFT, index=True
+    )
+    # The reason staff gave for the latest rejection, change request or hiding.
+    moderation_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+    author: Mapped[User | None] = relationship()
+    competences: Mapped[list[Competence]] = relationship(
+        secondary=need_competences, order_by=Competence.position
+    )
+    offers: Mapped[list[Offer]] = relationship(back_populates="need", order_by="Offer.created_at")
+
+    def accepts_offers(self, now: datetime | None = None) -> bool:
+        """Open, and its offer deadline has not passed: derived, so no job has to run."""
+        return self.status == NeedStatus.OPEN and (now or utcnow()) < self.offers_close_at
+
+    def __repr__(self) -> str:
+        return f"<Need {self.id} {self.status}>"
+
+
+class Offer(db.Model):
+    """A supplier firm's confidential answer to a need; one per (need, firm)."""
+
+    __tablename__ = "offers"
+    __table_args__ = (sa.UniqueConstraint("need_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(sa.Text)
+    price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    available_from: Mapped[date]
+    reference: Mapped[str] = mapped_column(sa.String(100), default="")
+    status: Mapped[OfferStatus] = mapped_column(
+        str_enum(OfferStatus, "offer_status"), default=OfferStatus.SUBMITTED, index=True
+    )
+    decline_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    need: Mapped[Need] = relationship(back_populates="offers")
+    member: Mapped[Member] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        """Still in the running: neither withdrawn nor decided against."""
+        return self.status in (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.status}>"
+
+
+class Notification(db.Model):
+    """One e-mail to one user about one event: the outbox row that makes it sent exactly once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.UniqueConstraint("user_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("audit_events.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    need_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"))
+    status: Mapped[NotificationStatus] = mapped_column(
+        str_enum(NotificationStatus, "notification_status"),
+        default=NotificationStatus.PENDING,
+        index=True,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    event: Mapped[AuditEvent] = relationship()
+    need: Mapped[Need | None] = relationship()
+    offer: Mapped[Offer | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.kind} to user {self.user_id}: {self.status}>"

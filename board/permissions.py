@@ -6,11 +6,20 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user
 
 from board.extensions import login_manager
-from board.models import Member, MemberStatus, User
+from board.models import (
+    NEED_CANCELLABLE,
+    NEED_EDITABLE,
+    NEED_PUBLISHED,
+    Member,
+    MemberStatus,
+    Need,
+    Offer,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,3 +76,70 @@ def can_edit_member(user: User, member: Member) -> bool:
 def can_invite_to(user: User, member: Member) -> bool:
     """A firm's users invite colleagues; staff invite anyone's."""
     return user.is_staff or (user.member_id == member.id and member.is_active)
+
+
+# Needs and offers -------------------------------------------------------------------------
+
+
+def is_requester(user: User, need: Need) -> bool:
+    return user.member_id is not None and user.member_id == need.member_id
+
+
+def can_view_need(user: User, need: Need) -> bool:
+    """Published needs: every active member's users; the rest: their own firm and staff."""
+    if user.is_staff or is_requester(user, need):
+        return True
+    return need.status in NEED_PUBLISHED and belongs_to_member(user)
+
+
+def can_edit_need(user: User, need: Need) -> bool:
+    return is_requester(user, need) and need.status in NEED_EDITABLE
+
+
+def can_submit_need(user: User, need: Need) -> bool:
+    return can_edit_need(user, need)
+
+
+def can_cancel_need(user: User, need: Need) -> bool:
+    return is_requester(user, need) and need.status in NEED_CANCELLABLE
+
+
+def can_moderate_need(user: User, need: Need) -> bool:
+    return user.is_staff
+
+
+def can_offer_on(user: User, need: Need) -> bool:
+    """Another active firm's user, while the need takes offers."""
+    return belongs_to_member(user) and not is_requester(user, need) and need.accepts_offers()
+
+
+def can_view_offer(user: User, offer: Offer) -> bool:
+    """An offer is confidential: its own firm, the requester firm and staff."""
+    return (
+        user.is_staff
+        or (user.member_id is not None and user.member_id == offer.member_id)
+        or is_requester(user, offer.need)
+    )
+
+
+def can_decide_offer(user: User, offer: Offer) -> bool:
+    """The requester firm's users shortlist, decline and accept."""
+    return is_requester(user, offer.need) and belongs_to_member(user)
+
+
+def can_withdraw_offer(user: User, offer: Offer) -> bool:
+    return user.member_id is not None and user.member_id == offer.member_id
+
+
+def init_app(app: Flask) -> None:
+    """Let templates ask the same questions the views ask, so buttons match what is allowed."""
+    app.jinja_env.globals.update(
+        can_edit_need=can_edit_need,
+        can_submit_need=can_submit_need,
+        can_cancel_need=can_cancel_need,
+        can_moderate_need=can_moderate_need,
+        can_offer_on=can_offer_on,
+        can_decide_offer=can_decide_offer,
+        can_withdraw_offer=can_withdraw_offer,
+        is_requester=is_requester,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request, url_for
 from jinja2 import StrictUndefined
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static.
@@ -59,8 +59,16 @@ def external_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def page_url(page: int) -> str:
+    """This page's address with the same query, on another page of results."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
+
+
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     if app.testing or app.debug:

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from board.needs.search import include_object
+
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -20,9 +22,11 @@ target_metadata = migrate.db.metadata
 
 
 def render_item(type_, obj, autogen_context):
-    """Write the board's UTC datetime type as a plain timezone-aware DateTime."""
+    """Write the board's column types as the plain types they store."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "Money":
+        return "sa.BigInteger()"
     return False
 
 
@@ -32,6 +36,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +52,7 @@ def run_migrations_online() -> None:
     conf_args = dict(migrate.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     with migrate.db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch migrations copy tables; enforced foreign keys would cascade deletes.

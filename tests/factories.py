@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from itertools import count
 
 from slugify import slugify
@@ -10,7 +12,19 @@ from slugify import slugify
 from board.auth.passwords import hash_password
 from board.competences import by_slugs
 from board.extensions import db
-from board.models import Member, MemberStatus, User, utcnow
+from board.models import (
+    NEED_PUBLISHED,
+    Member,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    User,
+    utcnow,
+)
+from board.needs.services import closing_instant, cluster_today
+from board.rendering import render_markdown
 
 PASSWORD = "correct horse battery"
 _sequence = count(1)
@@ -71,3 +85,57 @@ def make_user(
         member_id=member.id if member else None,
         member_slug=member.slug if member else None,
     )
+
+
+def make_need(
+    member: Member,
+    author_id: int | None = None,
+    title: str = "Two senior Kotlin developers for six months",
+    description: str = "We are building a **logistics** platform and need help.",
+    competences: tuple[str, ...] = ("kotlin", "kubernetes"),
+    status: NeedStatus = NeedStatus.OPEN,
+    deadline_in_days: int = 14,
+    **fields: object,
+) -> Need:
+    """A need as the services would leave it in `status` (published if open or later)."""
+    deadline = cluster_today() + timedelta(days=deadline_in_days)
+    now = utcnow()
+    need = Need(
+        member=member,
+        author=db.session.get(User, author_id) if author_id else None,
+        title=title,
+        description=description,
+        description_html=str(render_markdown(description)),
+        competences=by_slugs(competences),
+        offer_deadline=deadline,
+        offers_close_at=closing_instant(deadline),
+        status=status,
+        submitted_at=now if status != NeedStatus.DRAFT else None,
+        published_at=now if status in NEED_PUBLISHED else None,
+        **fields,
+    )
+    db.session.add(need)
+    db.session.commit()
+    return need
+
+
+def make_offer(
+    need: Need,
+    member: Member,
+    author_id: int | None = None,
+    price: str = "120000",
+    status: OfferStatus = OfferStatus.SUBMITTED,
+) -> Offer:
+    offer = Offer(
+        need=need,
+        member=member,
+        author=db.session.get(User, author_id) if author_id else None,
+        message="We have a team of two Kotlin seniors free from March.",
+        price=Decimal(price),
+        currency="EUR",
+        available_from=cluster_today() + timedelta(days=30),
+        status=status,
+    )
+    db.session.add(offer)
+    db.session.commit()
+    return offer

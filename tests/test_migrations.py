@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from board.extensions import db
+from board.needs.search import include_object
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -22,7 +23,7 @@ def test_database_is_at_the_latest_migration_and_matches_the_models(app: Flask) 
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, "migrations have branched"
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
         assert context.get_current_revision() == heads[0]
         with warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; PostgreSQL compares them.

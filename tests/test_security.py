@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,14 +13,17 @@ from tests import factories
 from tests.conftest import AuthActions
 
 # Values for URL variables when walking the URL map.
-SAMPLE_ARGUMENTS = {"token": "not-a-real-token", "slug": "some-firm", "filename": "css/board.css"}
+SAMPLE_ARGUMENTS = {
+    "token": "not-a-real-token",
+    "slug": "some-firm",
+    "filename": "css/board.css",
+    "need_id": "1",
+    "offer_id": "1",
+}
 
 
 def url_for_rule(rule: Rule) -> str:
-    path = rule.rule
-    for argument in rule.arguments:
-        path = path.replace(f"<{argument}>", SAMPLE_ARGUMENTS[argument])
-    return path
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_ARGUMENTS[m.group(1)], rule.rule)
 
 
 def post_rules(app: Flask) -> list[Rule]:

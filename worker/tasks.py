@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from board import notifications
 from board.auth import services as accounts
 from board.mail import TransientMailError
 
@@ -31,3 +32,9 @@ def send_invitation(user_id: int) -> None:
 def send_password_reset(user_id: int) -> None:
     """E-mail a user a link to choose a new password."""
     accounts.send_password_reset(user_id)
+
+
+@shared_task(name="notify.deliver", **MAIL_RETRY)
+def deliver(event_id: int) -> None:
+    """Send the pending e-mails about one event; rows already sent are skipped."""
+    notifications.deliver(event_id)

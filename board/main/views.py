@@ -20,7 +20,7 @@ def index() -> str | Response:
         return render_template("main/welcome.html")
     if current_user.is_staff:
         return redirect(url_for("staff.dashboard"))
-    return redirect(url_for("members.directory"))
+    return redirect(url_for("needs.board"))
 
 
 @bp.get("/healthz")

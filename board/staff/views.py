@@ -1,15 +1,21 @@
-"""Cluster staff: the dashboard and adding member firms."""
+"""Cluster staff: the dashboard, adding member firms, and reviewing needs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board import competences
 from board.errors import DomainError
+from board.extensions import db
 from board.forms import attach_error
 from board.members.services import NewMemberData, add_member
+from board.models import Need
+from board.needs import services as needs_services
+from board.needs.forms import ReasonForm
 from board.permissions import acting_user, staff_required
 from board.staff import services
 from board.staff.forms import NewMemberForm, country_choices
@@ -52,3 +58,77 @@ def new_member() -> str | Response:
             )
             return redirect(url_for("members.profile", slug=member.slug))
     return render_template("staff/new_member.html", form=form)
+
+
+@bp.get("/needs")
+@staff_required
+def needs() -> str:
+    return render_template("staff/needs.html", needs=needs_services.pending_needs())
+
+
+def staff_need(need_id: int) -> Need:
+    need = db.session.get(Need, need_id)
+    if need is None:
+        abort(404)
+    return need
+
+
+def moderate(need: Need, change: Callable[[], None], success: str) -> Response:
+    try:
+        change()
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    flash(success, "success")
+    return redirect(url_for("staff.needs"))
+
+
+@bp.post("/needs/<int:need_id>/approve")
+@staff_required
+def approve_need(need_id: int) -> Response:
+    need = staff_need(need_id)
+    return moderate(
+        need,
+        lambda: needs_services.approve_need(need, acting_user()),
+        _("The need is published and its author is told."),
+    )
+
+
+def with_reason(need_id: int, change: Callable[[Need, str], None], success: str) -> Response:
+    """A moderation that needs a reason: refused with the form's message when it has none."""
+    need = staff_need(need_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    return moderate(need, lambda: change(need, form.reason.data), success)
+
+
+@bp.post("/needs/<int:need_id>/reject")
+@staff_required
+def reject_need(need_id: int) -> Response:
+    return with_reason(
+        need_id,
+        lambda need, reason: needs_services.reject_need(need, acting_user(), reason),
+        _("The need is rejected and its author is told why."),
+    )
+
+
+@bp.post("/needs/<int:need_id>/request-changes")
+@staff_required
+def request_changes(need_id: int) -> Response:
+    return with_reason(
+        need_id,
+        lambda need, reason: needs_services.request_changes(need, acting_user(), reason),
+        _("The need is sent back to its author with your request."),
+    )
+
+
+@bp.post("/needs/<int:need_id>/hide")
+@staff_required
+def hide_need(need_id: int) -> Response:
+    return with_reason(
+        need_id,
+        lambda need, reason: needs_services.hide_need(need, acting_user(), reason),
+        _("The need is hidden from the board."),
+    )

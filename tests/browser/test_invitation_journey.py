@@ -63,10 +63,11 @@ def test_staff_invite_a_firm_and_its_first_user_joins(
     page.get_by_role("button", name="Join the board").click()
 
     expect(page.get_by_role("status")).to_contain_text("Welcome to the board, Ola Kowalska.")
-    expect(page).to_have_url(f"{live_server}/members")
+    expect(page).to_have_url(f"{live_server}/needs")
     navigation = page.get_by_role("navigation", name="Main")
     expect(navigation.get_by_role("link", name="My firm")).to_be_visible()
     expect(navigation.get_by_role("button", name="Sign out")).to_be_visible()
+    navigation.get_by_role("link", name="Members").click()
     expect(page.get_by_role("link", name=FIRM)).to_be_visible()
     navigation.get_by_role("link", name="My firm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(FIRM)

@@ -150,7 +150,7 @@ def test_page_for_member_user(app: Flask, watch: PageWatch, path: str) -> None:
     sign_in(watch.page, watch.base_url, user.email, user.password)
     watch.visit(path)
     if path in ("/", "/login"):
-        expect(watch.page).to_have_url(f"{watch.base_url}/members")  # signed in already
+        expect(watch.page).to_have_url(f"{watch.base_url}/needs")  # signed in already
     else:
         expect(watch.page).to_have_url(f"{watch.base_url}{path}")
     expect(watch.page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -201,7 +201,7 @@ def test_sign_in_with_the_keyboard_alone(app: Flask, live_server: str, page: Pag
     page.keyboard.type(user.password)
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(f"{live_server}/members")
+    expect(page).to_have_url(f"{live_server}/needs")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_role("link", name="My firm")).to_be_visible()
 

@@ -1,0 +1,128 @@
+"""Forms for posting needs, filtering the board, and moderating."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from board.forms import CompetencesField, Finite, reason_field
+from board.i18n import language_name
+from board.models import NeedStatus, WorkMode
+from board.needs.services import CURRENCIES
+
+# Languages a project is commonly run in across the cluster's countries.
+WORK_LANGUAGES = ("en", "pl", "de", "ro", "fr", "it", "es", "cs", "sk", "hu", "uk", "bg")
+MAX_AMOUNT = 1_000_000_000
+
+
+def strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def currency_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, code) for code in CURRENCIES]
+
+
+def language_choices() -> list[SelectChoice]:
+    """Languages of work, named in the reader's language."""
+    return [SelectChoice(code, language_name(code)) for code in WORK_LANGUAGES]
+
+
+def amount_field(label: object, required: bool = False) -> DecimalField:
+    first = InputRequired(_l("Enter an amount.")) if required else Optional()
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            first,
+            Finite(),
+            NumberRange(
+                min=0, max=MAX_AMOUNT, message=_l("Enter an amount from 0 to one billion.")
+            ),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class NeedForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Give the need a title.")),
+            Length(min=5, max=200, message=_l("Use 5 to 200 characters.")),
+        ],
+        filters=[strip],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            DataRequired(_l("Describe what you need.")),
+            Length(max=20000, message=_l("Use at most %(max)d characters.")),
+        ],
+        render_kw={"rows": 12},
+    )
+    competences = CompetencesField(_l("Competences needed"))
+    offer_deadline = DateField(
+        _l("Offers until"), validators=[DataRequired(_l("Choose the last day for offers."))]
+    )
+    budget_min = amount_field(_l("Budget from"))
+    budget_max = amount_field(_l("Budget up to"))
+    currency = SelectField(_l("Currency"), default="EUR")
+    expected_start = DateField(_l("Expected start"), validators=[Optional()])
+    duration = StringField(
+        _l("Expected duration"), validators=[Optional(), Length(max=100)], filters=[strip]
+    )
+    work_mode = RadioField(
+        _l("Where the work is done"),
+        default=WorkMode.REMOTE.value,
+        choices=[
+            SelectChoice(WorkMode.REMOTE, _l("Remote")),
+            SelectChoice(WorkMode.HYBRID, _l("Hybrid")),
+            SelectChoice(WorkMode.ONSITE, _l("On site")),
+        ],
+    )
+    location = StringField(
+        _l("Location"), validators=[Optional(), Length(max=200)], filters=[strip]
+    )
+    work_language = SelectField(_l("Language of work"), default="en")
+
+
+class BoardFilterForm(FlaskForm):
+    """The board's query string: read from GET, never changes anything."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)], filters=[strip])
+    competence = SelectMultipleField(_l("Competences"))
+    status = SelectField(_l("Status"), default=NeedStatus.OPEN.value)
+    match = BooleanField(_l("Only needs that match my firm's competences"))
+    sort = SelectField(
+        _l("Order"),
+        default="newest",
+        choices=[
+            SelectChoice("newest", _l("Newest first")),
+            SelectChoice("deadline", _l("Deadline soonest")),
+            SelectChoice("relevance", _l("Best match to the search")),
+        ],
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = reason_field(required=True)
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = reason_field(required=False)

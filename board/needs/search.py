@@ -1,0 +1,63 @@
+"""Full-text search over needs: PostgreSQL's tsvector, SQLite's FTS5.
+
+The search objects are created by the migrations, per dialect, and are not in the models'
+metadata; `include_object` keeps Alembic's comparison from seeing them as strays.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, column, text
+
+from board.models import Need
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(query: str) -> list[str]:
+    """The words of a search query, at most twelve, each at most 40 characters."""
+    return [word[:40] for word in WORD.findall(query)][:12]
+
+
+def matches(dialect: str, query: str) -> ColumnElement[bool] | None:
+    """A condition on Need that holds when every word of `query` is in its title or text."""
+    terms = words(query)
+    if not terms:
+        return None
+    if dialect == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        condition = text("needs.search_vector @@ to_tsquery('simple', :search_query)")
+        return condition.bindparams(bindparam("search_query", tsquery))  # type: ignore[return-value]
+    # FTS5: each word quoted (so no word is read as an operator), prefix-matched, all required.
+    fts_query = " ".join(f'"{term}"*' for term in terms)
+    ids = (
+        text("SELECT rowid FROM needs_fts WHERE needs_fts MATCH :search_query")
+        .bindparams(bindparam("search_query", fts_query))
+        .columns(column("rowid", Integer))
+    )
+    return Need.id.in_(ids)
+
+
+def by_relevance(dialect: str, query: str, statement: Select[Any]) -> Select[Any]:
+    """Order a search by how well each need matches, title words weighing most."""
+    terms = words(query)
+    if not terms:
+        return statement
+    if dialect == "postgresql":
+        rank = text("ts_rank(needs.search_vector, to_tsquery('simple', :rank_query)) DESC")
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        return statement.order_by(rank.bindparams(bindparam("rank_query", tsquery)))
+    return statement
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the hand-made search objects out of Alembic's comparison with the models."""
+    if type_ == "column" and name == "search_vector":
+        return False
+    if type_ == "table" and name and name.startswith("needs_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_needs_search_vector")

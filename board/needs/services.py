@@ -1,0 +1,368 @@
+"""Needs: drafting, review by staff, publication, and the end of their life."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy.orm import selectinload
+
+from board import audit, notifications
+from board.competences import by_slugs
+from board.errors import DomainError, InvalidTransition
+from board.extensions import db
+from board.models import (
+    NEED_CANCELLABLE,
+    NEED_EDITABLE,
+    NEED_PUBLISHED,
+    AuditEvent,
+    Competence,
+    Member,
+    Need,
+    NeedStatus,
+    Offer,
+    User,
+    WorkMode,
+    need_competences,
+    utcnow,
+)
+from board.needs import search
+from board.rendering import render_markdown
+
+CURRENCIES = ("EUR", "PLN", "RON", "USD", "GBP", "CHF", "CZK", "HUF", "BGN", "SEK", "DKK", "NOK")
+# An open need with no award this long after its deadline expires.
+EXPIRY_AFTER_DEADLINE = timedelta(days=30)
+
+
+@dataclass
+class NeedData:
+    title: str
+    description: str
+    competences: list[str]
+    offer_deadline: date
+    currency: str = "EUR"
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    expected_start: date | None = None
+    duration: str = ""
+    work_mode: WorkMode = WorkMode.REMOTE
+    location: str = ""
+    work_language: str = "en"
+
+
+def cluster_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLUSTER_TIMEZONE"])
+
+
+def cluster_today(now: datetime | None = None) -> date:
+    """Today's date where the cluster is."""
+    return (now or utcnow()).astimezone(cluster_zone()).date()
+
+
+def closing_instant(deadline: date) -> datetime:
+    """Offers close at the end of the deadline day, in the cluster's time zone."""
+    midnight = datetime.combine(deadline + timedelta(days=1), time(0), tzinfo=cluster_zone())
+    return midnight.astimezone(UTC)
+
+
+def check_rules(data: NeedData) -> list[Competence]:
+    """Refuse what a form cannot judge alone; return the competences the need asks for."""
+    today = cluster_today()
+    if not data.competences:
+        raise DomainError(_("Choose at least one competence."), "competences")
+    competences = by_slugs(data.competences)
+    if len(competences) != len(set(data.competences)):
+        raise DomainError(_("Choose competences from the list."), "competences")
+    if data.offer_deadline <= today:
+        raise DomainError(_("The offer deadline must be tomorrow or later."), "offer_deadline")
+    if data.offer_deadline > today + timedelta(days=365):
+        raise DomainError(_("The offer deadline can be at most one year ahead."), "offer_deadline")
+    if data.currency not in CURRENCIES:
+        raise DomainError(_("Choose a currency from the list."), "currency")
+    if data.budget_min is not None and data.budget_max is not None:
+        if data.budget_min > data.budget_max:
+            raise DomainError(_("The lowest budget cannot be above the highest."), "budget_max")
+    if data.expected_start is not None and data.expected_start < today:
+        raise DomainError(_("The expected start cannot be in the past."), "expected_start")
+    return competences
+
+
+def _apply(need: Need, data: NeedData, competences: list[Competence]) -> None:
+    need.title = " ".join(data.title.split())
+    need.description = data.description.strip()
+    need.description_html = str(render_markdown(need.description))
+    need.competences = competences
+    need.offer_deadline = data.offer_deadline
+    need.offers_close_at = closing_instant(data.offer_deadline)
+    need.budget_min, need.budget_max, need.currency = (
+        data.budget_min,
+        data.budget_max,
+        data.currency,
+    )
+    need.expected_start, need.duration = data.expected_start, data.duration.strip()
+    need.work_mode, need.location = data.work_mode, data.location.strip()
+    need.work_language = data.work_language
+
+
+def create_need(member: Member, author: User, data: NeedData) -> Need:
+    """Save a new need as a draft of the author's firm."""
+    competences = check_rules(data)
+    need = Need(member=member, author=author, status=NeedStatus.DRAFT)
+    _apply(need, data, competences)
+    db.session.add(need)
+    audit.record("need.created", need, author, title=need.title)
+    db.session.commit()
+    return need
+
+
+def update_need(need: Need, actor: User, data: NeedData) -> None:
+    """Change a need that is a draft, or was sent back by staff."""
+    if need.status not in NEED_EDITABLE:
+        raise InvalidTransition(_("Only a draft, or a need sent back by staff, can be edited."))
+    competences = check_rules(data)
+    _apply(need, data, competences)
+    audit.record("need.updated", need, actor)
+    db.session.commit()
+
+
+MESSAGES = {
+    NeedStatus.PENDING: lambda: _("This need cannot be submitted for review now."),
+    NeedStatus.OPEN: lambda: _("Only a need waiting for review can be approved."),
+    NeedStatus.REJECTED: lambda: _("Only a need waiting for review can be rejected."),
+    NeedStatus.CHANGES_REQUESTED: lambda: _(
+        "Changes can be requested only for a need waiting for review."
+    ),
+    NeedStatus.CANCELLED: lambda: _("This need can no longer be cancelled."),
+    NeedStatus.HIDDEN: lambda: _("Only an open need can be hidden."),
+    NeedStatus.CLOSED: lambda: _("This need is no longer open, so no offer can be accepted."),
+    NeedStatus.EXPIRED: lambda: _("Only an open need can expire."),
+}
+
+
+def transition(
+    need: Need,
+    allowed: Sequence[NeedStatus],
+    target: NeedStatus,
+    action: str,
+    actor: User | None,
+    detail: dict[str, Any] | None = None,
+    **values: Any,
+) -> AuditEvent:
+    """Move a need to `target` if it is in one of `allowed` states, as one atomic update.
+
+    The status is compared and set by the database in one statement, so two requests racing
+    for the same change (two accepts, an approve and a cancel) cannot both win.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Need)
+        .where(Need.id == need.id, Need.status.in_(allowed))
+        .values(status=target, updated_at=now, **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InvalidTransition(MESSAGES[target]())
+    return audit.record(action, need, actor, **(detail or {}))
+
+
+def submit_need(need: Need, actor: User) -> None:
+    """Send a need to staff for review."""
+    if need.offer_deadline <= cluster_today():
+        raise DomainError(_("The offer deadline has passed: edit the need and choose a new one."))
+    transition(
+        need, NEED_EDITABLE, NeedStatus.PENDING, "need.submitted", actor, submitted_at=utcnow()
+    )
+    db.session.commit()
+
+
+def approve_need(need: Need, staff: User) -> None:
+    """Publish a need: it opens to offers and is announced."""
+    if need.status == NeedStatus.PENDING and need.offer_deadline <= cluster_today():
+        raise DomainError(_("The offer deadline of this need has passed: request changes instead."))
+    now = utcnow()
+    event = transition(
+        need,
+        (NeedStatus.PENDING,),
+        NeedStatus.OPEN,
+        "need.approved",
+        staff,
+        published_at=now,
+        moderated_at=now,
+        moderation_reason="",
+    )
+    notifications.need_opened(need, event)
+    db.session.commit()
+
+
+def reject_need(need: Need, staff: User, reason: str) -> None:
+    """Refuse a need, saying why; its author may edit it and submit it again."""
+    event = transition(
+        need,
+        (NeedStatus.PENDING,),
+        NeedStatus.REJECTED,
+        "need.rejected",
+        staff,
+        {"reason": reason},
+        moderated_at=utcnow(),
+        moderation_reason=reason,
+    )
+    notifications.need_rejected(need, event)
+    db.session.commit()
+
+
+def request_changes(need: Need, staff: User, reason: str) -> None:
+    """Send a need back to its author with what to change."""
+    event = transition(
+        need,
+        (NeedStatus.PENDING,),
+        NeedStatus.CHANGES_REQUESTED,
+        "need.changes_requested",
+        staff,
+        {"reason": reason},
+        moderated_at=utcnow(),
+        moderation_reason=reason,
+    )
+    notifications.need_changes_requested(need, event)
+    db.session.commit()
+
+
+def hide_need(need: Need, staff: User, reason: str) -> None:
+    """Take an open need off the board, saying why."""
+    transition(
+        need,
+        (NeedStatus.OPEN,),
+        NeedStatus.HIDDEN,
+        "need.hidden",
+        staff,
+        {"reason": reason},
+        moderated_at=utcnow(),
+        moderation_reason=reason,
+    )
+    db.session.commit()
+
+
+def cancel_need(need: Need, actor: User) -> None:
+    """Withdraw a need; firms that had offered are told."""
+    was_open = need.status == NeedStatus.OPEN
+    event = transition(
+        need, NEED_CANCELLABLE, NeedStatus.CANCELLED, "need.cancelled", actor, closed_at=utcnow()
+    )
+    if was_open:
+        notifications.need_cancelled(need, event, [o for o in need.offers if o.is_live])
+    db.session.commit()
+
+
+def expire_needs(now: datetime | None = None) -> int:
+    """Expire open needs left without an award long after their deadline; return how many."""
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        select(Need).where(
+            Need.status == NeedStatus.OPEN,
+            Need.offers_close_at < now - EXPIRY_AFTER_DEADLINE,
+        )
+    ).all()
+    for need in overdue:
+        try:
+            transition(
+                need, (NeedStatus.OPEN,), NeedStatus.EXPIRED, "need.expired", None, closed_at=now
+            )
+        except InvalidTransition:
+            continue
+    db.session.commit()
+    return len(overdue)
+
+
+# The board --------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardQuery:
+    """What the board page was asked for."""
+
+    q: str = ""
+    competences: list[str] = field(default_factory=list)
+    status: NeedStatus = NeedStatus.OPEN
+    matching: bool = False
+    sort: str = "newest"
+
+
+def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
+    """The needs a viewer asked for, among those they may see, in the order they chose."""
+    statement = select(Need).options(selectinload(Need.competences), selectinload(Need.member))
+    statement = statement.where(Need.status == query.status)
+    if query.status not in NEED_PUBLISHED and not viewer.is_staff:
+        statement = statement.where(Need.member_id == viewer.member_id)
+    if query.competences:
+        statement = statement.where(_with_competences(query.competences))
+    if query.matching and viewer.member is not None:
+        own = [c.id for c in viewer.member.competences]
+        statement = statement.where(
+            Need.member_id != viewer.member_id,
+            Need.id.in_(
+                select(need_competences.c.need_id).where(need_competences.c.competence_id.in_(own))
+            ),
+        )
+    dialect = db.engine.dialect.name
+    if query.q and (condition := search.matches(dialect, query.q)) is not None:
+        statement = statement.where(condition)
+        if query.sort == "relevance":
+            statement = search.by_relevance(dialect, query.q, statement)
+    if query.sort == "deadline":
+        statement = statement.order_by(Need.offers_close_at.asc(), Need.id.desc())
+    else:
+        statement = statement.order_by(
+            func.coalesce(Need.published_at, Need.created_at).desc(), Need.id.desc()
+        )
+    return statement
+
+
+def _with_competences(slugs: list[str]) -> ColumnElement[bool]:
+    """Needs asking for any of these competences."""
+    return Need.id.in_(
+        select(need_competences.c.need_id)
+        .join(Competence, Competence.id == need_competences.c.competence_id)
+        .where(Competence.slug.in_(slugs))
+    )
+
+
+def member_needs(member: Member) -> Sequence[Need]:
+    """A firm's needs in every state, the most recently changed first."""
+    query = (
+        select(Need)
+        .where(Need.member_id == member.id)
+        .options(selectinload(Need.competences), selectinload(Need.offers))
+        .order_by(Need.updated_at.desc())
+    )
+    return db.session.scalars(query).all()
+
+
+def pending_needs() -> Sequence[Need]:
+    """Needs waiting for review, the longest waiting first."""
+    query = (
+        select(Need)
+        .where(Need.status == NeedStatus.PENDING)
+        .options(selectinload(Need.competences), selectinload(Need.member))
+        .order_by(Need.submitted_at.asc(), Need.id.asc())
+    )
+    return db.session.scalars(query).all()
+
+
+def offer_of(need: Need, member: Member | None) -> Offer | None:
+    """A firm's offer on a need, if it has one."""
+    if member is None:
+        return None
+    return db.session.scalar(
+        select(Offer).where(Offer.need_id == need.id, Offer.member_id == member.id)
+    )
+
+
+def open_needs_count() -> int:
+    return db.session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.OPEN)) or 0

@@ -1,0 +1,234 @@
+"""The board of needs, a need's page, posting and editing needs, and offering on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from board import competences
+from board.errors import DomainError
+from board.extensions import db
+from board.forms import attach_error
+from board.i18n import need_status_choices
+from board.models import Need, NeedStatus
+from board.needs import services
+from board.needs.forms import BoardFilterForm, NeedForm, currency_choices, language_choices
+from board.offers import services as offers
+from board.offers.forms import OfferForm
+from board.permissions import (
+    acting_user,
+    can_cancel_need,
+    can_edit_need,
+    can_offer_on,
+    can_view_need,
+    login_required,
+    member_required,
+)
+
+bp = Blueprint("needs", __name__)
+
+
+def visible_need(need_id: int) -> Need:
+    """The need, or 404 if it does not exist or the user may not see it."""
+    need = db.session.get(Need, need_id)
+    if need is None or not can_view_need(acting_user(), need):
+        abort(404)
+    return need
+
+
+@bp.get("/needs")
+@login_required
+def board() -> str:
+    user = acting_user()
+    form = BoardFilterForm(request.args)
+    form.competence.choices = competences.choices()
+    form.status.choices = need_status_choices()
+    refused = not form.validate()
+    # A filter that does not make sense is dropped (and said so); the others still apply.
+    query = services.BoardQuery(
+        q="" if form.q.errors else (form.q.data or ""),
+        competences=[] if form.competence.errors else (form.competence.data or []),
+        status=NeedStatus.OPEN if form.status.errors else NeedStatus(form.status.data),
+        matching=bool(form.match.data),
+        sort="newest" if form.sort.errors else form.sort.data,
+    )
+    page = db.paginate(
+        services.board_statement(user, query),
+        per_page=current_app.config["NEEDS_PER_PAGE"],
+        error_out=False,
+        count=True,
+    )
+    own = {c.id for c in user.member.competences} if user.member else set()
+    return render_template(
+        "needs/board.html", form=form, page=page, query=query, own=own, refused=refused
+    )
+
+
+@bp.get("/needs/mine")
+@member_required
+def mine() -> str:
+    member = acting_user().member
+    return render_template("needs/mine.html", needs=services.member_needs(member))
+
+
+def need_form(**data: object) -> NeedForm:
+    form = NeedForm(data=data or None)
+    form.competences.choices = competences.choices()
+    form.currency.choices = currency_choices()
+    form.work_language.choices = language_choices()
+    return form
+
+
+def need_data(form: NeedForm) -> services.NeedData:
+    return services.NeedData(
+        title=form.title.data,
+        description=form.description.data,
+        competences=form.competences.data or [],
+        offer_deadline=form.offer_deadline.data,
+        currency=form.currency.data,
+        budget_min=form.budget_min.data,
+        budget_max=form.budget_max.data,
+        expected_start=form.expected_start.data,
+        duration=form.duration.data or "",
+        work_mode=form.work_mode.data,
+        location=form.location.data or "",
+        work_language=form.work_language.data,
+    )
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@member_required
+def new() -> str | Response:
+    user = acting_user()
+    form = need_form(work_language=user.locale)
+    if form.validate_on_submit():
+        try:
+            need = services.create_need(user.member, user, need_data(form))
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(
+                _("Your need is saved as a draft. Submit it for review when it is ready."),
+                "success",
+            )
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=None)
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@member_required
+def edit(need_id: int) -> str | Response:
+    need = visible_need(need_id)
+    if not can_edit_need(acting_user(), need):
+        abort(403)
+    form = need_form(
+        title=need.title,
+        description=need.description,
+        competences=[c.slug for c in need.competences],
+        offer_deadline=need.offer_deadline,
+        currency=need.currency,
+        budget_min=need.budget_min,
+        budget_max=need.budget_max,
+        expected_start=need.expected_start,
+        duration=need.duration,
+        work_mode=need.work_mode.value,
+        location=need.location,
+        work_language=need.work_language,
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_need(need, acting_user(), need_data(form))
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=need)
+
+
+@bp.get("/needs/<int:need_id>")
+@login_required
+def detail(need_id: int) -> str:
+    need = visible_need(need_id)
+    user = acting_user()
+    own_offer = services.offer_of(need, user.member)
+    return render_template(
+        "needs/detail.html",
+        need=need,
+        own_offer=own_offer,
+        offers=offers.offers_on(need),
+    )
+
+
+@bp.post("/needs/<int:need_id>/submit")
+@member_required
+def submit(need_id: int) -> Response:
+    need = visible_need(need_id)
+    if not can_edit_need(acting_user(), need):
+        abort(403)
+    return act(
+        need,
+        lambda: services.submit_need(need, acting_user()),
+        _("Your need is with the cluster staff for review."),
+    )
+
+
+@bp.post("/needs/<int:need_id>/cancel")
+@member_required
+def cancel(need_id: int) -> Response:
+    need = visible_need(need_id)
+    if not can_cancel_need(acting_user(), need):
+        abort(403)
+    return act(need, lambda: services.cancel_need(need, acting_user()), _("The need is cancelled."))
+
+
+def act(need: Need, change: Callable[[], None], success: str) -> Response:
+    """Run a state change; show its refusal or its success on the need's page."""
+    try:
+        change()
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/needs/<int:need_id>/offer", methods=["GET", "POST"])
+@member_required
+def offer(need_id: int) -> str | Response:
+    need = visible_need(need_id)
+    user = acting_user()
+    existing = services.offer_of(need, user.member)
+    if not can_offer_on(user, need):
+        flash(_("This need does not take offers from your firm now."), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    data = None
+    if existing is not None:
+        data = {
+            "message": existing.message,
+            "price": existing.price,
+            "currency": existing.currency,
+            "available_from": existing.available_from,
+            "reference": existing.reference,
+        }
+    form = OfferForm(data=data or {"currency": need.currency})
+    form.currency.choices = currency_choices()
+    if form.validate_on_submit():
+        data = offers.OfferData(
+            message=form.message.data,
+            price=form.price.data,
+            currency=form.currency.data,
+            available_from=form.available_from.data,
+            reference=form.reference.data or "",
+        )
+        try:
+            _offer, created = offers.submit_offer(need, user.member, user, data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("Your offer is sent.") if created else _("Your offer is updated."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("offers/form.html", form=form, need=need, offer=existing)

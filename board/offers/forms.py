@@ -1,0 +1,31 @@
+"""The offer form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from board.needs.forms import amount_field, strip
+
+
+class OfferForm(FlaskForm):
+    message = TextAreaField(
+        _l("Your offer"),
+        validators=[
+            DataRequired(_l("Write what your firm offers.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+        render_kw={"rows": 10},
+    )
+    price = amount_field(_l("Price"), required=True)
+    currency = SelectField(_l("Currency"), default="EUR")
+    available_from = DateField(
+        _l("Available from"), validators=[DataRequired(_l("Say from when your team is free."))]
+    )
+    reference = StringField(
+        _l("Your own reference"),
+        validators=[Optional(), Length(max=100)],
+        filters=[strip],
+    )

@@ -1,0 +1,184 @@
+"""Offers: a supplier firm's answer to a need, and the requester's decision on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from board import audit, notifications
+from board.errors import Conflict, InvalidTransition, NotAllowed
+from board.extensions import db
+from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
+from board.needs.services import CURRENCIES, transition
+
+LIVE = (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
+
+
+@dataclass
+class OfferData:
+    message: str
+    price: Decimal
+    currency: str
+    available_from: date
+    reference: str = ""
+
+
+def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> tuple[Offer, bool]:
+    """Send the firm's offer on a need, or change the one it sent; True if it is new."""
+    if need.member_id == member.id:
+        raise NotAllowed(_("A firm cannot offer on its own need."))
+    if not need.accepts_offers():
+        raise InvalidTransition(_("This need no longer takes offers: its deadline has passed."))
+    if data.currency not in CURRENCIES:
+        raise Conflict(_("Choose a currency from the list."), "currency")
+    offer = db.session.scalar(
+        select(Offer).where(Offer.need_id == need.id, Offer.member_id == member.id)
+    )
+    created = offer is None
+    if offer is None:
+        offer = Offer(need=need, member=member, author=author)
+        db.session.add(offer)
+    elif offer.status not in (*LIVE, OfferStatus.WITHDRAWN):
+        raise InvalidTransition(_("This offer has been decided on and can no longer change."))
+    was_withdrawn = offer.status == OfferStatus.WITHDRAWN
+    offer.message = data.message.strip()
+    offer.price, offer.currency = data.price, data.currency
+    offer.available_from, offer.reference = data.available_from, data.reference.strip()
+    if created or was_withdrawn:
+        offer.status = OfferStatus.SUBMITTED
+    try:
+        event = audit.record(
+            "offer.submitted" if created or was_withdrawn else "offer.updated", offer, author
+        )
+    except IntegrityError as exc:
+        # A colleague's offer on the same need was saved a moment ago: one offer per firm.
+        db.session.rollback()
+        raise Conflict(
+            _("A colleague has just sent your firm's offer on this need. Open it and edit it.")
+        ) from exc
+    if created or was_withdrawn:
+        notifications.offer_received(offer, event)
+    db.session.commit()
+    return offer, created
+
+
+def _move(
+    offer: Offer,
+    allowed: Sequence[OfferStatus],
+    target: OfferStatus,
+    message: str,
+    **values: object,
+) -> None:
+    """Set an offer's status if it is still in one of `allowed`, atomically."""
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.status.in_(allowed))
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InvalidTransition(message)
+
+
+def withdraw_offer(offer: Offer, actor: User) -> None:
+    """Take an offer back before the deadline."""
+    if not offer.need.accepts_offers():
+        raise InvalidTransition(_("After the deadline an offer can no longer be withdrawn."))
+    _move(offer, LIVE, OfferStatus.WITHDRAWN, _("This offer can no longer be withdrawn."))
+    audit.record("offer.withdrawn", offer, actor)
+    db.session.commit()
+
+
+def shortlist_offer(offer: Offer, actor: User) -> None:
+    """Mark an offer as one the requester is considering."""
+    _require_open(offer.need)
+    _move(
+        offer,
+        (OfferStatus.SUBMITTED,),
+        OfferStatus.SHORTLISTED,
+        _("Only a new offer can be shortlisted."),
+    )
+    audit.record("offer.shortlisted", offer, actor)
+    db.session.commit()
+
+
+def decline_offer(offer: Offer, actor: User, reason: str = "") -> None:
+    """Turn an offer down, optionally saying why; its firm is told."""
+    _require_open(offer.need)
+    _move(
+        offer,
+        LIVE,
+        OfferStatus.DECLINED,
+        _("This offer can no longer be declined."),
+        decided_at=utcnow(),
+        decline_reason=reason.strip(),
+    )
+    event = audit.record("offer.declined", offer, actor, reason=reason.strip())
+    notifications.offer_decided(offer, event)
+    db.session.commit()
+
+
+def accept_offer(offer: Offer, actor: User) -> None:
+    """Award the need to this offer: the need closes and every other offer is declined."""
+    need = offer.need
+    now = utcnow()
+    # The need is closed first: of two accepts racing, only one can close it.
+    need_event = transition(
+        need,
+        (NeedStatus.OPEN,),
+        NeedStatus.CLOSED,
+        "need.awarded",
+        actor,
+        {"offer_id": offer.id},
+        closed_at=now,
+    )
+    _move(
+        offer,
+        LIVE,
+        OfferStatus.ACCEPTED,
+        _("This offer can no longer be accepted."),
+        decided_at=now,
+    )
+    event = audit.record("offer.accepted", offer, actor)
+    notifications.offer_decided(offer, event)
+    losing = [o for o in need.offers if o.id != offer.id and o.status != OfferStatus.WITHDRAWN]
+    for other in losing:
+        if other.status in LIVE:
+            other.status, other.decided_at = OfferStatus.DECLINED, now
+    notifications.need_awarded(need, need_event, losing)
+    db.session.commit()
+
+
+def _require_open(need: Need) -> None:
+    if need.status != NeedStatus.OPEN:
+        raise InvalidTransition(_("This need is no longer open."))
+
+
+def member_offers(member: Member) -> Sequence[Offer]:
+    """A firm's offers, newest first, with their needs."""
+    query = (
+        select(Offer)
+        .where(Offer.member_id == member.id)
+        .options(selectinload(Offer.need).selectinload(Need.member))
+        .order_by(Offer.updated_at.desc())
+    )
+    return db.session.scalars(query).all()
+
+
+def offers_on(need: Need) -> Sequence[Offer]:
+    """The offers on a need, live ones first, each with its firm."""
+    query = (
+        select(Offer)
+        .where(Offer.need_id == need.id)
+        .options(selectinload(Offer.member))
+        .order_by(Offer.created_at.asc())
+    )
+    return db.session.scalars(query).all()
