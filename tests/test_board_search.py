@@ -1,0 +1,148 @@
+"""The board: full-text search, competence filters, 'matches my firm', order and pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from board.extensions import db
+from board.models import Need, NeedStatus
+from tests import factories
+from tests.conftest import AuthActions
+
+NEEDS = (
+    ("Security audit of our payment API", "Forty endpoints behind OAuth; retest included.",
+     ("penetration-testing",), 20),
+    ("Two Kotlin developers for a logistics platform", "Ktor on Kubernetes for a client in Iași.",
+     ("kotlin", "kubernetes"), 5),
+    ("SAP S/4HANA migration support", "Adapt custom ABAP code and build Fiori extensions.",
+     ("sap-abap-development",), 12),
+)  # fmt: skip
+
+
+@pytest.fixture
+def viewer(app: Flask) -> factories.Account:
+    """A user of a firm that knows Kotlin, looking at three open needs of another firm."""
+    with app.app_context():
+        poster = factories.make_member("Pleissetal Consulting", competences=("sap-fiori",))
+        for title, description, competences, days in NEEDS:
+            factories.make_need(poster, title=title, description=description,
+                                competences=competences, deadline_in_days=days)  # fmt: skip
+        factories.make_need(poster, title="A draft about Kotlin", status=NeedStatus.DRAFT,
+                            competences=("kotlin",))  # fmt: skip
+        reader = factories.make_member("Odra Software", competences=("kotlin", "python"))
+        return factories.make_user(reader)
+
+
+def titles(client: FlaskClient, query: str = "") -> list[str]:
+    page = client.get(f"/needs{query}").get_data(as_text=True)
+    return re.findall(r'<h2><a href="/needs/\d+">([^<]+)</a></h2>', page)
+
+
+@pytest.fixture
+def board(client: FlaskClient, viewer: factories.Account) -> FlaskClient:
+    AuthActions(client).login(viewer.email, viewer.password)
+    return client
+
+
+def test_the_board_lists_open_needs_newest_first(board: FlaskClient) -> None:
+    assert titles(board) == [title for title, *_ in reversed(NEEDS)]
+
+
+def test_the_board_orders_by_deadline(board: FlaskClient) -> None:
+    assert titles(board, "?sort=deadline") == [
+        "Two Kotlin developers for a logistics platform",
+        "SAP S/4HANA migration support",
+        "Security audit of our payment API",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("OAuth", ["Security audit of our payment API"]),  # a word of the description only
+        ("kotlin", ["Two Kotlin developers for a logistics platform"]),  # the title, any case
+        ("Iasi", ["Two Kotlin developers for a logistics platform"]),
+        ("iași ktor", ["Two Kotlin developers for a logistics platform"]),  # every word
+        ("migrat", ["SAP S/4HANA migration support"]),  # the start of a word
+        ("kotlin oauth", []),
+        ('" OR 1=1 --', []),
+    ],
+)
+def test_search_finds_needs_by_words_of_their_title_or_description(
+    app: Flask, board: FlaskClient, query: str, expected: list[str]
+) -> None:
+    if query == "Iasi" and app.config["BACKEND"] == "postgresql":
+        expected = []  # PostgreSQL's 'simple' configuration keeps diacritics; FTS5 folds them
+    assert titles(board, f"?q={query}") == expected
+
+
+def test_search_does_not_find_drafts_of_other_firms(board: FlaskClient) -> None:
+    assert "A draft about Kotlin" not in titles(board, "?q=draft")
+
+
+def test_filter_by_competences_keeps_needs_asking_for_any_of_them(board: FlaskClient) -> None:
+    found = titles(board, "?competence=kotlin&competence=penetration-testing")
+    assert sorted(found) == ["Security audit of our payment API",
+                             "Two Kotlin developers for a logistics platform"]  # fmt: skip
+
+
+def test_matches_my_firm_shows_needs_sharing_a_competence_and_marks_them(
+    board: FlaskClient,
+) -> None:
+    assert titles(board, "?match=y") == ["Two Kotlin developers for a logistics platform"]
+    page = board.get("/needs?match=y").get_data(as_text=True)
+    assert '<li class="own"' in page and "✓ Kotlin" in page
+    assert "✓ Kubernetes" not in page
+
+
+def test_search_and_filters_combine(board: FlaskClient) -> None:
+    assert titles(board, "?q=audit&competence=kotlin") == []
+    assert titles(board, "?q=kubernetes&competence=kotlin") == [
+        "Two Kotlin developers for a logistics platform"
+    ]
+
+
+def test_the_board_shows_firm_budget_and_days_left(board: FlaskClient) -> None:
+    page = board.get("/needs?q=kotlin").get_data(as_text=True)
+    assert "Pleissetal Consulting" in page
+    assert "5 days left" in page or "4 days left" in page
+
+
+def test_a_firm_sees_its_own_needs_by_status(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        poster = factories.make_member("Pleissetal Consulting")
+        account = factories.make_user(poster)
+        factories.make_need(poster, title="Our pending need", status=NeedStatus.PENDING)
+    AuthActions(client).login(account.email, account.password)
+    assert titles(client, "?status=pending") == ["Our pending need"]
+    page = client.get("/needs/mine").get_data(as_text=True)
+    assert "Our pending need" in page and "waiting for review" in page
+
+
+def test_other_firms_do_not_see_pending_needs_by_asking_for_them(
+    board: FlaskClient, app: Flask
+) -> None:
+    with app.app_context():
+        poster = factories.make_member("Someone Else")
+        factories.make_need(poster, title="Their pending need", status=NeedStatus.PENDING)
+    assert titles(board, "?status=pending") == []
+
+
+def test_the_board_pages(app: Flask, board: FlaskClient) -> None:
+    app.config["NEEDS_PER_PAGE"] = 2
+    first, second = titles(board), titles(board, "?page=2")
+    assert len(first) == 2 and len(second) == 1
+    assert set(first).isdisjoint(second)
+    page = board.get("/needs?q=a&page=1").get_data(as_text=True)
+    assert 'rel="next"' not in page or "q=a" in page
+
+
+def test_the_board_counts_only_what_it_may_show(app: Flask, board: FlaskClient) -> None:
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Need.id))) == 4
+    assert "3 needs" in board.get("/needs").get_data(as_text=True)

@@ -1,0 +1,293 @@
+"""Offers: sending, changing, withdrawing, the requester's decisions, and racing requests."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from board.extensions import db
+from board.models import Member, Need, NeedStatus, Offer, OfferStatus, utcnow
+from tests import factories
+from tests.conftest import AuthActions, csrf_token, submit
+from tests.mailbox import Mailbox, text_of
+
+OFFER = {
+    "message": "Two Kotlin seniors, free from March.",
+    "price": "125000.50",
+    "currency": "EUR",
+    "reference": "OF-2026-17",
+}
+
+
+@dataclass
+class Scene:
+    need_id: int
+    requester: factories.Account
+    colleague: factories.Account
+    supplier: factories.Account
+    supplier_colleague: factories.Account
+    rival: factories.Account
+
+
+@pytest.fixture
+def scene(app: Flask) -> Scene:
+    """An open need of Odra's; Ceahlău (two users) and Someș can offer."""
+    with app.app_context():
+        odra = factories.make_member("Odra Software", competences=("kotlin",))
+        ceahlau = factories.make_member("Ceahlau Software", competences=("kotlin",))
+        somes = factories.make_member("Somes Data", competences=("kotlin",))
+        requester = factories.make_user(odra, email="agnieszka@odra.example")
+        need = factories.make_need(odra, requester.id)
+        return Scene(
+            need_id=need.id,
+            requester=requester,
+            colleague=factories.make_user(odra, email="tomasz@odra.example"),
+            supplier=factories.make_user(ceahlau, email="mihai@ceahlau.example"),
+            supplier_colleague=factories.make_user(ceahlau, email="elena@ceahlau.example"),
+            rival=factories.make_user(somes, email="ioana@somes.example"),
+        )
+
+
+def signed_in(app: Flask, account: factories.Account) -> FlaskClient:
+    client = app.test_client()
+    AuthActions(client).login(account.email, account.password)
+    return client
+
+
+def available_from(days: int = 40) -> str:
+    return str(utcnow().date() + timedelta(days=days))
+
+
+def send_offer(app: Flask, account: factories.Account, need_id: int, **changes: str):
+    client = signed_in(app, account)
+    data = {**OFFER, "available_from": available_from(), **changes}
+    return client, submit(client, f"/needs/{need_id}/offer", data, form_page="/needs")
+
+
+def offers(app: Flask, need_id: int) -> list[Offer]:
+    with app.app_context():
+        query = select(Offer).where(Offer.need_id == need_id).order_by(Offer.id)
+        found = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return found
+
+
+def need_status(app: Flask, need_id: int) -> NeedStatus:
+    with app.app_context():
+        return db.session.get(Need, need_id).status
+
+
+def test_a_supplier_sends_an_offer_and_the_requester_firm_is_told(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    _client, response = send_offer(app, scene.supplier, scene.need_id)
+    assert response.status_code == 302
+    (offer,) = offers(app, scene.need_id)
+    assert (offer.status, str(offer.price), offer.reference) == (
+        OfferStatus.SUBMITTED, "125000.50", "OF-2026-17",
+    )  # fmt: skip
+    messages = mailbox.wait_for(2)
+    assert {m["To"] for m in messages} == {scene.requester.email, scene.colleague.email}
+    assert "Ceahlau Software sent an offer" in text_of(messages[0])
+    assert "€125,000.50" in text_of(messages[0])
+
+
+def test_a_second_send_edits_the_firms_one_offer(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    send_offer(app, scene.supplier, scene.need_id)
+    mailbox.wait_for(2)
+    client, response = send_offer(app, scene.supplier_colleague, scene.need_id, price="99000")
+    assert response.status_code == 302
+    assert "Your offer is updated." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    (offer,) = offers(app, scene.need_id)
+    assert str(offer.price) == "99000.00"
+    assert len(mailbox.messages) == 2  # editing is not news for the requester
+
+
+def test_a_firm_cannot_offer_on_its_own_need(app: Flask, scene: Scene) -> None:
+    client, response = send_offer(app, scene.colleague, scene.need_id)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "does not take offers from your firm" in page
+    assert offers(app, scene.need_id) == []
+
+
+def test_no_offer_after_the_deadline(app: Flask, scene: Scene) -> None:
+    with app.app_context():
+        db.session.get(Need, scene.need_id).offers_close_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    client, response = send_offer(app, scene.supplier, scene.need_id)
+    assert "does not take offers from your firm" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    assert offers(app, scene.need_id) == []
+
+
+def test_the_supplier_withdraws_before_the_deadline_and_may_send_again(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    client, _ = send_offer(app, scene.supplier, scene.need_id)
+    (offer,) = offers(app, scene.need_id)
+    response = submit(client, f"/offers/{offer.id}/withdraw", form_page="/needs")
+    assert response.status_code == 302
+    assert offers(app, scene.need_id)[0].status == OfferStatus.WITHDRAWN
+    send_offer(app, scene.supplier, scene.need_id)
+    assert offers(app, scene.need_id)[0].status == OfferStatus.SUBMITTED
+
+
+def test_an_offer_cannot_be_withdrawn_after_the_deadline(app: Flask, scene: Scene) -> None:
+    client, _ = send_offer(app, scene.supplier, scene.need_id)
+    (offer,) = offers(app, scene.need_id)
+    with app.app_context():
+        db.session.get(Need, scene.need_id).offers_close_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    response = submit(client, f"/offers/{offer.id}/withdraw", form_page="/needs")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "can no longer be withdrawn" in page
+    assert offers(app, scene.need_id)[0].status == OfferStatus.SUBMITTED
+
+
+def test_the_requester_shortlists_then_declines_with_a_reason_the_supplier_reads(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    send_offer(app, scene.supplier, scene.need_id)
+    (offer,) = offers(app, scene.need_id)
+    requester = signed_in(app, scene.requester)
+    submit(requester, f"/offers/{offer.id}/shortlist", form_page="/needs")
+    assert offers(app, scene.need_id)[0].status == OfferStatus.SHORTLISTED
+    mailbox.clear()
+    reason = "We chose a team that can start in January."
+    submit(requester, f"/offers/{offer.id}/decline", {"reason": reason}, form_page="/needs")
+    assert offers(app, scene.need_id)[0].status == OfferStatus.DECLINED
+    messages = mailbox.wait_for(2)
+    assert {m["To"] for m in messages} == {scene.supplier.email, scene.supplier_colleague.email}
+    assert reason in text_of(messages[0])
+
+
+def test_accepting_an_offer_closes_the_need_and_declines_the_others(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id, price="80000")
+    winner, loser = offers(app, scene.need_id)
+    mailbox.clear()
+    requester = signed_in(app, scene.requester)
+    response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
+    assert response.status_code == 302
+    assert need_status(app, scene.need_id) == NeedStatus.CLOSED
+    assert [o.status for o in offers(app, scene.need_id)] == [
+        OfferStatus.ACCEPTED, OfferStatus.DECLINED,
+    ]  # fmt: skip
+    messages = mailbox.wait_for(3)
+    subjects = {m["To"]: m["Subject"].strip() for m in messages}
+    assert subjects[scene.supplier.email].startswith("Your offer was accepted")
+    assert subjects[scene.rival.email].startswith("A need you offered on was awarded")
+    supplier_page = signed_in(app, scene.supplier).get("/offers").get_data(as_text=True)
+    assert "accepted" in supplier_page
+
+
+@pytest.mark.parametrize(
+    "action, start",
+    [
+        ("shortlist", OfferStatus.SHORTLISTED),
+        ("shortlist", OfferStatus.DECLINED),
+        ("decline", OfferStatus.WITHDRAWN),
+        ("accept", OfferStatus.WITHDRAWN),
+        ("accept", OfferStatus.DECLINED),
+        ("withdraw", OfferStatus.ACCEPTED),
+    ],
+)
+def test_an_impossible_offer_transition_is_refused_and_changes_nothing(
+    app: Flask, scene: Scene, mailbox: Mailbox, action: str, start: OfferStatus
+) -> None:
+    with app.app_context():
+        need = db.session.get(Need, scene.need_id)
+        offer = factories.make_offer(need, db.session.get(Member, scene.supplier.member_id),
+                                     status=start)  # fmt: skip
+        offer_id = offer.id
+    actor = scene.supplier if action == "withdraw" else scene.requester
+    client = signed_in(app, actor)
+    response = submit(client, f"/offers/{offer_id}/{action}", form_page="/needs")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash flash-error"' in page
+    assert offers(app, scene.need_id)[0].status == start
+    assert need_status(app, scene.need_id) == NeedStatus.OPEN
+    assert mailbox.messages == []
+
+
+def test_no_decision_on_offers_once_the_need_is_closed(app: Flask, scene: Scene) -> None:
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id)
+    first, second = offers(app, scene.need_id)
+    requester = signed_in(app, scene.requester)
+    submit(requester, f"/offers/{first.id}/accept", form_page="/needs")
+    response = submit(requester, f"/offers/{second.id}/accept", form_page="/needs")
+    page = requester.get(response.headers["Location"]).get_data(as_text=True)
+    assert "no offer can be accepted" in page
+    assert [o.status for o in offers(app, scene.need_id)] == [
+        OfferStatus.ACCEPTED, OfferStatus.DECLINED,
+    ]  # fmt: skip
+
+
+def race(*requests) -> list:
+    """Run the prepared requests at the same moment in threads; return their responses."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(index: int, request) -> None:
+        barrier.wait()
+        results[index] = request()
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_colleagues_offering_at_once_end_with_one_offer_and_a_clean_message(
+    app: Flask, scene: Scene
+) -> None:
+    path = f"/needs/{scene.need_id}/offer"
+    prepared = []
+    for account, price in ((scene.supplier, "100000"), (scene.supplier_colleague, "110000")):
+        client = signed_in(app, account)
+        data = {**OFFER, "price": price, "available_from": available_from(),
+                "csrf_token": csrf_token(client, path)}  # fmt: skip
+        prepared.append((client, data))
+    responses = race(*(lambda c=c, d=d: c.post(path, data=d) for c, d in prepared))
+    assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
+    assert len(offers(app, scene.need_id)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Offer.id))) == 1
+    texts = [r.get_data(as_text=True) for r in responses if r.status_code == 200]
+    for text in texts:
+        assert "A colleague has just sent your firm&#39;s offer" in text
+
+
+def test_two_accepts_at_once_end_with_one_award(app: Flask, scene: Scene) -> None:
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id)
+    first, second = offers(app, scene.need_id)
+    prepared = []
+    for account, offer in ((scene.requester, first), (scene.colleague, second)):
+        client = signed_in(app, account)
+        prepared.append((client, f"/offers/{offer.id}/accept", csrf_token(client, "/needs")))
+    responses = race(
+        *(lambda c=c, p=p, t=t: c.post(p, data={"csrf_token": t}) for c, p, t in prepared)
+    )
+    assert [r.status_code for r in responses] == [302, 302]
+    statuses = sorted(o.status for o in offers(app, scene.need_id))
+    assert statuses == [OfferStatus.ACCEPTED, OfferStatus.DECLINED]
+    assert need_status(app, scene.need_id) == NeedStatus.CLOSED
