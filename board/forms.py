@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, flash
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     Field,
     Form,
     PasswordField,
@@ -56,6 +57,33 @@ class Finite:
     def __call__(self, form: Form, field: Field) -> None:
         if field.data is not None and not field.data.is_finite():
             raise StopValidation(_l("Enter a number."))
+
+
+class DateEntered:
+    """A required date; keeps the field's own message when what was typed is not a date."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None:
+            return
+        typed = field.raw_data and str(field.raw_data[0]).strip()
+        raise StopValidation(None if typed else self.message)
+
+
+class DayField(DateField):
+    """A date written as YYYY-MM-DD (what a browser's date input sends)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date like 2026-12-31.")) from exc
 
 
 class WebAddress:

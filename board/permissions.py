@@ -17,6 +17,7 @@ from board.models import (
     Member,
     MemberStatus,
     Need,
+    NeedStatus,
     Offer,
     User,
 )
@@ -86,10 +87,20 @@ def is_requester(user: User, need: Need) -> bool:
 
 
 def can_view_need(user: User, need: Need) -> bool:
-    """Published needs: every active member's users; the rest: their own firm and staff."""
+    """Published needs: every active member's users; the rest: their own firm and staff.
+
+    A firm that offered on a need that was then cancelled still sees it: it was told so by
+    e-mail, with a link.
+    """
     if user.is_staff or is_requester(user, need):
         return True
-    return need.status in NEED_PUBLISHED and belongs_to_member(user)
+    if not belongs_to_member(user):
+        return False
+    if need.status in NEED_PUBLISHED:
+        return True
+    return need.status == NeedStatus.CANCELLED and any(
+        offer.member_id == user.member_id for offer in need.offers
+    )
 
 
 def can_edit_need(user: User, need: Need) -> bool:

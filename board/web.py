@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, url_for
 from jinja2 import StrictUndefined
+from werkzeug.routing import IntegerConverter, Map
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -59,6 +60,22 @@ def external_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a positive integer that fits the id columns, else 404."""
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The `?page=` asked for; anything that is not a sensible page number means page 1."""
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PAGE else 1
+
+
 def page_url(page: int) -> str:
     """This page's address with the same query, on another page of results."""
     args = request.args.to_dict(flat=False)
@@ -67,6 +84,7 @@ def page_url(page: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.after_request(add_security_headers)
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

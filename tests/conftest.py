@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 import pytest
 import redis
 from flask import Flask
@@ -219,6 +221,26 @@ def ensure_worker(
     return worker
 
 
+class SharedTemplateCache(jinja2.BytecodeCache):
+    """Compiled templates shared by the apps of all tests, so each app need not compile them.
+
+    A template whose source changed is compiled again: its checksum no longer matches.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedTemplateCache()
+
+
 @pytest.fixture(params=BACKENDS)
 def app(
     request: pytest.FixtureRequest,
@@ -235,6 +257,7 @@ def app(
         extra["REDIS_URL"] = redis_url(backend)
     app = create_app(base_config(database_urls[backend], tmp_path / "mail", **extra))
     app.config["BACKEND"] = backend
+    app.jinja_env.bytecode_cache = TEMPLATES
     with app.app_context():
         reset_database(backend)
     smtp_server.mailbox.clear()

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     RadioField,
     SelectChoice,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from board.forms import CompetencesField, Finite, reason_field
+from board.forms import CompetencesField, DateEntered, DayField, Finite, reason_field
 from board.i18n import language_name
 from board.models import NeedStatus, WorkMode
 from board.needs.services import CURRENCIES
@@ -74,13 +73,13 @@ class NeedForm(FlaskForm):
         render_kw={"rows": 12},
     )
     competences = CompetencesField(_l("Competences needed"))
-    offer_deadline = DateField(
-        _l("Offers until"), validators=[DataRequired(_l("Choose the last day for offers."))]
+    offer_deadline = DayField(
+        _l("Offers until"), validators=[DateEntered(_l("Choose the last day for offers."))]
     )
     budget_min = amount_field(_l("Budget from"))
     budget_max = amount_field(_l("Budget up to"))
     currency = SelectField(_l("Currency"), default="EUR")
-    expected_start = DateField(_l("Expected start"), validators=[Optional()])
+    expected_start = DayField(_l("Expected start"), validators=[Optional()])
     duration = StringField(
         _l("Expected duration"), validators=[Optional(), Length(max=100)], filters=[strip]
     )

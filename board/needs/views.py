@@ -27,6 +27,7 @@ from board.permissions import (
     login_required,
     member_required,
 )
+from board.web import page_number
 
 bp = Blueprint("needs", __name__)
 
@@ -57,6 +58,7 @@ def board() -> str:
     )
     page = db.paginate(
         services.board_statement(user, query),
+        page=page_number(),
         per_page=current_app.config["NEEDS_PER_PAGE"],
         error_out=False,
         count=True,
@@ -118,7 +120,7 @@ def new() -> str | Response:
     return render_template("needs/form.html", form=form, need=None)
 
 
-@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@bp.route("/needs/<id:need_id>/edit", methods=["GET", "POST"])
 @member_required
 def edit(need_id: int) -> str | Response:
     need = visible_need(need_id)
@@ -149,7 +151,7 @@ def edit(need_id: int) -> str | Response:
     return render_template("needs/form.html", form=form, need=need)
 
 
-@bp.get("/needs/<int:need_id>")
+@bp.get("/needs/<id:need_id>")
 @login_required
 def detail(need_id: int) -> str:
     need = visible_need(need_id)
@@ -163,7 +165,7 @@ def detail(need_id: int) -> str:
     )
 
 
-@bp.post("/needs/<int:need_id>/submit")
+@bp.post("/needs/<id:need_id>/submit")
 @member_required
 def submit(need_id: int) -> Response:
     need = visible_need(need_id)
@@ -176,7 +178,7 @@ def submit(need_id: int) -> Response:
     )
 
 
-@bp.post("/needs/<int:need_id>/cancel")
+@bp.post("/needs/<id:need_id>/cancel")
 @member_required
 def cancel(need_id: int) -> Response:
     need = visible_need(need_id)
@@ -196,7 +198,7 @@ def act(need: Need, change: Callable[[], None], success: str) -> Response:
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
-@bp.route("/needs/<int:need_id>/offer", methods=["GET", "POST"])
+@bp.route("/needs/<id:need_id>/offer", methods=["GET", "POST"])
 @member_required
 def offer(need_id: int) -> str | Response:
     need = visible_need(need_id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from board.forms import DateEntered, DayField
 from board.needs.forms import amount_field, strip
 
 
@@ -21,8 +22,8 @@ class OfferForm(FlaskForm):
     )
     price = amount_field(_l("Price"), required=True)
     currency = SelectField(_l("Currency"), default="EUR")
-    available_from = DateField(
-        _l("Available from"), validators=[DataRequired(_l("Say from when your team is free."))]
+    available_from = DayField(
+        _l("Available from"), validators=[DateEntered(_l("Say from when your team is free."))]
     )
     reference = StringField(
         _l("Your own reference"),

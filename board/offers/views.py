@@ -43,7 +43,7 @@ def decide(offer: Offer, change: Callable[[], None], success: str) -> Response:
     return redirect(url_for("needs.detail", need_id=offer.need_id, _anchor="offers"))
 
 
-@bp.post("/offers/<int:offer_id>/withdraw")
+@bp.post("/offers/<id:offer_id>/withdraw")
 @member_required
 def withdraw(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_withdraw_offer)
@@ -54,7 +54,7 @@ def withdraw(offer_id: int) -> Response:
     )
 
 
-@bp.post("/offers/<int:offer_id>/shortlist")
+@bp.post("/offers/<id:offer_id>/shortlist")
 @member_required
 def shortlist(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)
@@ -65,7 +65,7 @@ def shortlist(offer_id: int) -> Response:
     )
 
 
-@bp.post("/offers/<int:offer_id>/accept")
+@bp.post("/offers/<id:offer_id>/accept")
 @member_required
 def accept(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)
@@ -76,7 +76,7 @@ def accept(offer_id: int) -> Response:
     )
 
 
-@bp.post("/offers/<int:offer_id>/decline")
+@bp.post("/offers/<id:offer_id>/decline")
 @member_required
 def decline(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)

@@ -83,7 +83,7 @@ def moderate(need: Need, change: Callable[[], None], success: str) -> Response:
     return redirect(url_for("staff.needs"))
 
 
-@bp.post("/needs/<int:need_id>/approve")
+@bp.post("/needs/<id:need_id>/approve")
 @staff_required
 def approve_need(need_id: int) -> Response:
     need = staff_need(need_id)
@@ -104,7 +104,7 @@ def with_reason(need_id: int, change: Callable[[Need, str], None], success: str)
     return moderate(need, lambda: change(need, form.reason.data), success)
 
 
-@bp.post("/needs/<int:need_id>/reject")
+@bp.post("/needs/<id:need_id>/reject")
 @staff_required
 def reject_need(need_id: int) -> Response:
     return with_reason(
@@ -114,7 +114,7 @@ def reject_need(need_id: int) -> Response:
     )
 
 
-@bp.post("/needs/<int:need_id>/request-changes")
+@bp.post("/needs/<id:need_id>/request-changes")
 @staff_required
 def request_changes(need_id: int) -> Response:
     return with_reason(
@@ -124,7 +124,7 @@ def request_changes(need_id: int) -> Response:
     )
 
 
-@bp.post("/needs/<int:need_id>/hide")
+@bp.post("/needs/<id:need_id>/hide")
 @staff_required
 def hide_need(need_id: int) -> Response:
     return with_reason(
