@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, flash, redirect, request, url_for
 from jinja2 import StrictUndefined
 from werkzeug.routing import IntegerConverter, Map
+
+from board.errors import DomainError
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -74,6 +77,19 @@ def page_number() -> int:
     """The `?page=` asked for; anything that is not a sensible page number means page 1."""
     value = request.args.get("page", "")
     return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PAGE else 1
+
+
+def carry_out(
+    change: Callable[[], object], success: str, done: str, refused: str | None = None
+) -> Response:
+    """Run a state change; flash the service's refusal or `success`; redirect accordingly."""
+    try:
+        change()
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(refused or done)
+    flash(success, "success")
+    return redirect(done)
 
 
 def page_url(page: int) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -27,7 +25,7 @@ from board.permissions import (
     login_required,
     member_required,
 )
-from board.web import page_number
+from board.web import carry_out, page_number
 
 bp = Blueprint("needs", __name__)
 
@@ -171,10 +169,10 @@ def submit(need_id: int) -> Response:
     need = visible_need(need_id)
     if not can_edit_need(acting_user(), need):
         abort(403)
-    return act(
-        need,
+    return carry_out(
         lambda: services.submit_need(need, acting_user()),
         _("Your need is with the cluster staff for review."),
+        url_for("needs.detail", need_id=need.id),
     )
 
 
@@ -184,18 +182,11 @@ def cancel(need_id: int) -> Response:
     need = visible_need(need_id)
     if not can_cancel_need(acting_user(), need):
         abort(403)
-    return act(need, lambda: services.cancel_need(need, acting_user()), _("The need is cancelled."))
-
-
-def act(need: Need, change: Callable[[], None], success: str) -> Response:
-    """Run a state change; show its refusal or its success on the need's page."""
-    try:
-        change()
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(success, "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+    return carry_out(
+        lambda: services.cancel_need(need, acting_user()),
+        _("The need is cancelled."),
+        url_for("needs.detail", need_id=need.id),
+    )
 
 
 @bp.route("/needs/<id:need_id>/offer", methods=["GET", "POST"])

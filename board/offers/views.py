@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board.errors import DomainError
 from board.extensions import db
 from board.models import Offer, User
 from board.needs.forms import OptionalReasonForm
@@ -20,6 +19,7 @@ from board.permissions import (
     can_withdraw_offer,
     member_required,
 )
+from board.web import carry_out
 
 bp = Blueprint("offers", __name__)
 
@@ -34,13 +34,10 @@ def offer_for(offer_id: int, allowed: Callable[[User, Offer], bool]) -> Offer:
 
 
 def decide(offer: Offer, change: Callable[[], None], success: str) -> Response:
-    try:
-        change()
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(success, "success")
-    return redirect(url_for("needs.detail", need_id=offer.need_id, _anchor="offers"))
+    """Run a decision on an offer and go back to the offers on its need."""
+    return carry_out(
+        change, success, url_for("needs.detail", need_id=offer.need_id, _anchor="offers")
+    )
 
 
 @bp.post("/offers/<id:offer_id>/withdraw")

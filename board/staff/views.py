@@ -19,6 +19,7 @@ from board.needs.forms import ReasonForm
 from board.permissions import acting_user, staff_required
 from board.staff import services
 from board.staff.forms import NewMemberForm, country_choices
+from board.web import carry_out
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -74,13 +75,10 @@ def staff_need(need_id: int) -> Need:
 
 
 def moderate(need: Need, change: Callable[[], None], success: str) -> Response:
-    try:
-        change()
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    flash(success, "success")
-    return redirect(url_for("staff.needs"))
+    """Run a review decision: back to the queue when done, to the need when refused."""
+    return carry_out(
+        change, success, url_for("staff.needs"), url_for("needs.detail", need_id=need.id)
+    )
 
 
 @bp.post("/needs/<id:need_id>/approve")
