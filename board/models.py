@@ -112,6 +112,26 @@ class OfferStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ReportReason(StrEnum):
+    SPAM = "spam"
+    MISLEADING = "misleading"
+    INAPPROPRIATE = "inappropriate"
+    CONFIDENTIAL = "confidential"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -142,6 +162,18 @@ need_competences = sa.Table(
 )
 
 
+application_competences = sa.Table(
+    "application_competences",
+    db.metadata,
+    sa.Column(
+        "application_id", sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "competence_id", sa.ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
 class Competence(db.Model):
     __tablename__ = "competences"
 
@@ -150,6 +182,12 @@ class Competence(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     area: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int] = mapped_column(default=0)
+    # A retired competence stays on old records but is no longer offered in forms.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     def __repr__(self) -> str:
         return f"<Competence {self.slug}>"
@@ -200,6 +238,8 @@ class User(UserMixin, db.Model):
         str_enum(NotifyMode, "notify_mode"), default=NotifyMode.INSTANT
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Staff only: an e-mail when a need or a membership application waits for review.
+    notify_reviews: Mapped[bool] = mapped_column(default=True)
     # Flask-Login's alternative id: replacing it ends every session and remember cookie.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=new_session_token
@@ -342,6 +382,9 @@ class Offer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff may hide an offer (it stays, but the requester no longer sees it).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     need: Mapped[Need] = relationship(back_populates="offers")
     member: Mapped[Member] = relationship()
@@ -349,11 +392,88 @@ class Offer(db.Model):
 
     @property
     def is_live(self) -> bool:
-        """Still in the running: neither withdrawn nor decided against."""
-        return self.status in (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
+        """Still in the running: neither withdrawn, decided against, nor hidden by staff."""
+        return self.hidden_at is None and self.status in (
+            OfferStatus.SUBMITTED,
+            OfferStatus.SHORTLISTED,
+        )
 
     def __repr__(self) -> str:
         return f"<Offer {self.id} {self.status}>"
+
+
+class Application(db.Model):
+    """A firm asking to join the cluster's board, waiting for staff."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_name: Mapped[str] = mapped_column(sa.String(200))
+    contact_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus, "application_status"),
+        default=ApplicationStatus.PENDING,
+        index=True,
+    )
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+
+    competences: Mapped[list[Competence]] = relationship(
+        secondary=application_competences, order_by=Competence.position
+    )
+    decided_by: Mapped[User | None] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+    @validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def __repr__(self) -> str:
+        return f"<Application {self.member_name} {self.status}>"
+
+
+class Report(db.Model):
+    """A member's report of a need or an offer that staff should look at."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    need_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[ReportReason] = mapped_column(str_enum(ReportReason, "report_reason"))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[ReportStatus] = mapped_column(
+        str_enum(ReportStatus, "report_status"), default=ReportStatus.OPEN, index=True
+    )
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    need: Mapped[Need | None] = relationship()
+    offer: Mapped[Offer | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Report {self.reason} {self.status}>"
 
 
 class Notification(db.Model):

@@ -50,7 +50,7 @@ def own_profile() -> str | Response:
             "competences": [c.slug for c in member.competences],
         }
     )
-    form.competences.choices = competences.choices()
+    form.competences.choices = competences.choices(keep=[c.slug for c in member.competences])
     if form.validate_on_submit():
         data = services.ProfileData(
             description=form.description.data or "",

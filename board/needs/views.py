@@ -76,7 +76,7 @@ def mine() -> str:
 
 def need_form(**data: object) -> NeedForm:
     form = NeedForm(data=data or None)
-    form.competences.choices = competences.choices()
+    form.competences.choices = competences.choices(keep=data.get("competences") or ())  # type: ignore[arg-type]
     form.currency.choices = currency_choices()
     form.work_language.choices = language_choices()
     return form
