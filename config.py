@@ -55,6 +55,7 @@ class Defaults:
 
     LOGIN_RATE_LIMIT = "10 per minute"
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+    APPLY_RATE_LIMIT = "10 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

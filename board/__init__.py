@@ -61,9 +61,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from board.members.views import bp as members_bp
     from board.needs.views import bp as needs_bp
     from board.offers.views import bp as offers_bp
+    from board.reports.views import bp as reports_bp
     from board.staff.views import bp as staff_bp
 
-    blueprints = (main_bp, auth_bp, account_bp, members_bp, needs_bp, offers_bp, staff_bp)
+    blueprints = (
+        main_bp,
+        auth_bp,
+        account_bp,
+        members_bp,
+        needs_bp,
+        offers_bp,
+        reports_bp,
+        staff_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

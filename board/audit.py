@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from board.extensions import db
 from board.models import AuditEvent, User
@@ -21,3 +26,51 @@ def record(action: str, target: db.Model, actor: User | None = None, **detail: A
     )
     db.session.add(event)
     return event
+
+
+@dataclass
+class AuditQuery:
+    """The filters of the audit log."""
+
+    actor: str = ""
+    action: str = ""
+    target: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def search(query: AuditQuery) -> Select[tuple[AuditEvent]]:
+    """Audit events matching the filters, newest first.
+
+    `action` ending in a dot matches a family ("need." is every change of a need); `target`
+    is "type" or "type:id".
+    """
+    statement = select(AuditEvent).options(selectinload(AuditEvent.actor))
+    if query.actor:
+        statement = statement.join(AuditEvent.actor).where(
+            User.email.contains(query.actor.strip().lower(), autoescape=True)
+        )
+    if query.action:
+        action = query.action.strip()
+        condition = (
+            AuditEvent.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEvent.action == action
+        )
+        statement = statement.where(condition)
+    if query.target:
+        kind, _, ident = query.target.strip().partition(":")
+        statement = statement.where(AuditEvent.target_type == kind.lower())
+        if ident.isdigit() and int(ident) < 2**31:
+            statement = statement.where(AuditEvent.target_id == int(ident))
+    if query.since:
+        statement = statement.where(AuditEvent.created_at >= _midnight(query.since))
+    if query.until:
+        statement = statement.where(
+            AuditEvent.created_at < _midnight(query.until + timedelta(days=1))
+        )
+    return statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -171,3 +171,15 @@ def _refuse_taken(name: str, slug: str | None, competence: Competence | None = N
         taken = taken or db.session.scalar(select(Competence.id).where(Competence.slug == slug))
     if taken:
         raise Conflict(_("A competence with this name exists already."), "name")
+
+
+def usage() -> dict[int, int]:
+    """How many firms and needs use each competence, by competence id."""
+    counts: dict[int, int] = {}
+    for table in (member_competences, need_competences):
+        rows = db.session.execute(
+            select(table.c.competence_id, func.count()).group_by(table.c.competence_id)
+        )
+        for competence_id, n in rows:
+            counts[competence_id] = counts.get(competence_id, 0) + n
+    return counts

@@ -86,6 +86,18 @@ def offer_status_label(status: str) -> str:
     return labels.get(status, status)
 
 
+def report_reason_label(reason: str) -> str:
+    labels = {
+        "spam": _("Spam or advertising"),
+        "misleading": _("Misleading or false"),
+        "inappropriate": _("Offensive or inappropriate"),
+        "confidential": _("Reveals confidential information"),
+        "duplicate": _("Duplicate"),
+        "other": _("Something else"),
+    }
+    return labels.get(reason, reason)
+
+
 def work_mode_label(mode: str) -> str:
     labels = {"remote": _("Remote"), "hybrid": _("Hybrid"), "onsite": _("On site")}
     return labels.get(mode, mode)
@@ -126,6 +138,7 @@ def init_app(app: Flask) -> None:
         need_status_label=need_status_label,
         offer_status_label=offer_status_label,
         work_mode_label=work_mode_label,
+        report_reason_label=report_reason_label,
         language_name=language_name,
         money=money,
         deadline_text=deadline_text,

@@ -23,6 +23,7 @@ from board.extensions import db
 from board.jobs import dispatch, job
 from board.mail import PermanentMailError, TransientMailError, compose, open_transport
 from board.models import (
+    Application,
     AuditEvent,
     Member,
     Need,
@@ -47,6 +48,10 @@ SUBJECTS = {
     "offer_declined": _l("Your offer was declined: %(title)s"),
     "need_cancelled": _l("A need you offered on was cancelled: %(title)s"),
     "need_awarded": _l("A need you offered on was awarded to another firm: %(title)s"),
+    "need_hidden": _l("Your need was hidden by the cluster staff: %(title)s"),
+    "offer_hidden": _l("Your offer was hidden by the cluster staff: %(title)s"),
+    "need_submitted": _l("A need waits for your review: %(title)s"),
+    "application_submitted": _l("A firm applies to join the board: %(title)s"),
 }
 
 
@@ -118,21 +123,60 @@ def need_awarded(need: Need, event: AuditEvent, losing_offers: Iterable[Offer]) 
     announce(event, "need_awarded", active_users(o.member for o in losing_offers), need=need)
 
 
+def staff_reviewers() -> list[User]:
+    """Staff who want an e-mail when something waits for their review."""
+    query = select(User).where(
+        User.is_staff.is_(True), User.active.is_(True), User.notify_reviews.is_(True)
+    )
+    return [user for user in db.session.scalars(query) if user.is_active]
+
+
+def need_submitted(need: Need, event: AuditEvent) -> None:
+    """Tell the reviewing staff that a need waits for them."""
+    announce(event, "need_submitted", staff_reviewers(), need=need)
+
+
+def application_submitted(application: Application, event: AuditEvent) -> None:
+    """Tell the reviewing staff that a firm applied."""
+    announce(event, "application_submitted", staff_reviewers())
+
+
+def need_hidden(need: Need, event: AuditEvent) -> None:
+    """Tell the requester firm that staff hid its need, and why."""
+    announce(event, "need_hidden", active_users([need.member]), need=need)
+
+
+def offer_hidden(offer: Offer, event: AuditEvent) -> None:
+    """Tell the supplier firm that staff hid its offer, and why."""
+    announce(event, "offer_hidden", active_users([offer.member]), need=offer.need, offer=offer)
+
+
 def compose_notification(notification: Notification) -> EmailMessage:
     """The e-mail for a notification, in its recipient's language."""
-    user, need, offer = notification.user, notification.need, notification.offer
+    user, need, offer, event = (
+        notification.user,
+        notification.need,
+        notification.offer,
+        notification.event,
+    )
+    application = (
+        db.session.get(Application, event.target_id) if event.target_type == "application" else None
+    )
+    title = need.title if need else application.member_name if application else ""
     with force_locale(user.locale):
-        subject = str(SUBJECTS[notification.kind] % {"title": need.title if need else ""})
         domain = current_app.config["MAIL_FROM"].rpartition("@")[2]
         return compose(
             to=user.email,
-            subject=subject,
+            subject=str(SUBJECTS[notification.kind] % {"title": title}),
             template=notification.kind,
             message_id=f"<notification-{notification.id}@{domain}>",
             user=user,
             need=need,
             offer=offer,
+            event=event,
+            application=application,
             need_url=external_url("needs.detail", need_id=need.id) if need else None,
+            applications_url=external_url("staff.applications"),
         )
 
 

@@ -94,7 +94,7 @@ def can_view_need(user: User, need: Need) -> bool:
     """
     if user.is_staff or is_requester(user, need):
         return True
-    if not belongs_to_member(user):
+    if not belongs_to_member(user) or not need.member.is_active:
         return False
     if need.status in NEED_PUBLISHED:
         return True
@@ -121,15 +121,20 @@ def can_moderate_need(user: User, need: Need) -> bool:
 
 def can_offer_on(user: User, need: Need) -> bool:
     """Another active firm's user, while the need takes offers."""
-    return belongs_to_member(user) and not is_requester(user, need) and need.accepts_offers()
+    return (
+        belongs_to_member(user)
+        and not is_requester(user, need)
+        and need.member.is_active
+        and need.accepts_offers()
+    )
 
 
 def can_view_offer(user: User, offer: Offer) -> bool:
-    """An offer is confidential: its own firm, the requester firm and staff."""
+    """An offer is confidential: its own firm, the requester firm (unless staff hid it), staff."""
     return (
         user.is_staff
         or (user.member_id is not None and user.member_id == offer.member_id)
-        or is_requester(user, offer.need)
+        or (is_requester(user, offer.need) and offer.hidden_at is None)
     )
 
 

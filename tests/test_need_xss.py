@@ -340,7 +340,10 @@ def test_a_line_break_in_the_title_cannot_add_an_email_header(
     assert message["Subject"] == "Your need is published: Urgent Kotlin help Bcc: evil@example.com"
     assert message["Bcc"] is None and message["Cc"] is None
     assert message.get_all("To") == [cast.requester.email]
-    assert [m["To"] for m in mailbox.messages] == [cast.requester.email]
+    # The staff reviewer was told of the submission; nobody else got anything.
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(
+        [cast.requester.email, cast.staff.email]
+    )
     assert not any("evil@example.com" in m.get("To", "") for m in mailbox.messages)
 
 

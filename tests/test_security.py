@@ -19,6 +19,11 @@ SAMPLE_ARGUMENTS = {
     "filename": "css/board.css",
     "need_id": "1",
     "offer_id": "1",
+    "member_id": "1",
+    "user_id": "1",
+    "application_id": "1",
+    "competence_id": "1",
+    "report_id": "1",
 }
 
 

@@ -11,6 +11,7 @@ from celery import shared_task
 from board import notifications
 from board.auth import services as accounts
 from board.mail import TransientMailError
+from board.members import applications
 
 # Transient SMTP trouble (connection refused, 4xx) is retried with growing, jittered delays.
 MAIL_RETRY = {
@@ -38,3 +39,9 @@ def send_password_reset(user_id: int) -> None:
 def deliver(event_id: int) -> None:
     """Send the pending e-mails about one event; rows already sent are skipped."""
     notifications.deliver(event_id)
+
+
+@shared_task(name="applications.send_rejection", **MAIL_RETRY)
+def send_rejection(application_id: int) -> None:
+    """E-mail a refused applicant the reason."""
+    applications.send_rejection(application_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from board.forms import confirm_field, new_password_field
@@ -26,6 +26,12 @@ class AccountForm(FlaskForm):
             SelectChoice(NotifyMode.DAILY, _l("One daily digest")),
             SelectChoice(NotifyMode.OFF, _l("None")),
         ],
+    )
+
+
+class StaffAccountForm(AccountForm):
+    notify_reviews = BooleanField(
+        _l("E-mail me when a need or a membership application waits for review")
     )
 
 

@@ -14,6 +14,7 @@ class AccountData:
     name: str
     locale: str
     notify: NotifyMode
+    notify_reviews: bool | None = None
 
 
 def update_account(user: User, data: AccountData) -> None:

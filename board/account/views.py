@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board.account import services
-from board.account.forms import AccountForm, PasswordChangeForm
+from board.account.forms import AccountForm, PasswordChangeForm, StaffAccountForm
 from board.auth import start_session
 from board.auth.services import change_password
 from board.errors import DomainError
@@ -23,7 +23,15 @@ bp = Blueprint("account", __name__)
 @login_required
 def settings() -> str | Response:
     user = acting_user()
-    form = AccountForm(data={"name": user.name, "locale": user.locale, "notify": user.notify})
+    form_class = StaffAccountForm if user.is_staff else AccountForm
+    form = form_class(
+        data={
+            "name": user.name,
+            "locale": user.locale,
+            "notify": user.notify,
+            "notify_reviews": user.notify_reviews,
+        }
+    )
     form.locale.choices = locale_choices()
     if form.validate_on_submit():
         data = services.AccountData(

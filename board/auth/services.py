@@ -40,13 +40,17 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def invite_user(email: str, member: Member, invited_by: User | None) -> User:
-    """Create (or re-invite) a member's user without a password and e-mail an invitation."""
+def invite_user(email: str, member: Member | None, invited_by: User | None, name: str = "") -> User:
+    """Create (or re-invite) a user without a password and e-mail an invitation.
+
+    With a firm, the user acts for it; without one, the user joins the cluster staff.
+    """
     user = find_user(email)
-    if user is not None and (user.has_accepted_invitation or user.member_id != member.id):
+    member_id = member.id if member is not None else None
+    if user is not None and (user.has_accepted_invitation or user.member_id != member_id):
         raise Conflict(_("This address already belongs to a user of the board."), "email")
     if user is None:
-        user = User(email=email, member=member)
+        user = User(email=email, member=member, is_staff=member is None, name=name)
         db.session.add(user)
     user.invited_at = utcnow()
     audit.record("user.invited", user, invited_by, email=user.email)

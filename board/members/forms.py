@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from board.forms import CompetencesField, email_field, website_field
 
@@ -22,3 +22,26 @@ class MemberProfileForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = email_field(_l("Your colleague's e-mail address"))
+
+
+class ApplicationForm(FlaskForm):
+    """A firm applying to join; the field names are part of the board's interface."""
+
+    member_name = StringField(
+        _l("Firm name"),
+        validators=[DataRequired(_l("Enter the firm's name.")), Length(min=2, max=200)],
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+    )
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(min=2, max=120)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field(_l("Your e-mail address"))
+    competences = CompetencesField(_l("Your firm's competences"))
+    message = TextAreaField(
+        _l("Message to the cluster staff"),
+        validators=[Length(max=5000, message=_l("Use at most %(max)d characters."))],
+        render_kw={"rows": 5},
+    )

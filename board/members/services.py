@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from board import audit
 from board.auth.services import find_user, invite_user
 from board.competences import by_slugs
-from board.errors import Conflict
+from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
 from board.models import Member, MemberStatus, User
 
@@ -97,3 +97,34 @@ def add_member(data: NewMemberData, actor: User) -> Member:
         db.session.rollback()
         raise Conflict(_("This firm or address was added a moment ago."), "member_name") from exc
     return member
+
+
+def set_member_status(member: Member, status: MemberStatus, actor: User) -> None:
+    """Suspend or reactivate a firm: a suspended firm's users cannot sign in, its needs
+    leave the board and its offers are marked; reactivating brings all of it back."""
+    if member.status == status:
+        raise InvalidTransition(
+            _("This firm is suspended already.")
+            if status == MemberStatus.SUSPENDED
+            else _("This firm is active already.")
+        )
+    before = member.status
+    member.status = status
+    action = "member.suspended" if status == MemberStatus.SUSPENDED else "member.activated"
+    audit.record(action, member, actor, before=str(before))
+    db.session.commit()
+
+
+def set_user_active(user: User, active: bool, actor: User) -> None:
+    """Let a single user sign in again, or stop them (their sessions end at once)."""
+    if user.id == actor.id:
+        raise NotAllowed(_("You cannot deactivate your own account."))
+    if user.active == active:
+        raise InvalidTransition(
+            _("This user is active already.") if active else _("This user is deactivated already.")
+        )
+    user.active = active
+    if not active:
+        user.rotate_session_token()
+    audit.record("user.activated" if active else "user.deactivated", user, actor)
+    db.session.commit()

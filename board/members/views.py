@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board import competences
 from board.auth.services import invite_user
 from board.errors import DomainError
+from board.extensions import limiter
 from board.forms import attach_error
-from board.members import services
-from board.members.forms import InviteForm, MemberProfileForm
+from board.members import applications, services
+from board.members.forms import ApplicationForm, InviteForm, MemberProfileForm
 from board.permissions import (
     acting_user,
     can_view_member,
@@ -80,3 +81,30 @@ def invite() -> str | Response:
             )
             return redirect(url_for("members.own_profile"))
     return render_template("members/invite.html", form=form, member=user.member)
+
+
+def _apply_limit() -> str:
+    return current_app.config["APPLY_RATE_LIMIT"]
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit(_apply_limit, methods=["POST"])
+def apply() -> str | Response:
+    """A firm applies to join: open to anyone, reviewed by staff."""
+    form = ApplicationForm()
+    form.competences.choices = competences.choices()
+    if form.validate_on_submit():
+        data = applications.ApplicationData(
+            member_name=form.member_name.data,
+            contact_name=form.name.data,
+            email=form.email.data,
+            message=form.message.data or "",
+            competences=form.competences.data or [],
+        )
+        try:
+            applications.submit_application(data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            return render_template("members/applied.html", application=data)
+    return render_template("members/apply.html", form=form)

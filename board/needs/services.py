@@ -25,6 +25,7 @@ from board.models import (
     AuditEvent,
     Competence,
     Member,
+    MemberStatus,
     Need,
     NeedStatus,
     Offer,
@@ -153,6 +154,7 @@ def transition(
     action: str,
     actor: User | None,
     detail: dict[str, Any] | None = None,
+    refusal: str | None = None,
     **values: Any,
 ) -> AuditEvent:
     """Move a need to `target` if it is in one of `allowed` states, as one atomic update.
@@ -169,7 +171,7 @@ def transition(
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise InvalidTransition(MESSAGES[target]())
+        raise InvalidTransition(refusal or MESSAGES[target]())
     return audit.record(action, need, actor, **(detail or {}))
 
 
@@ -177,9 +179,10 @@ def submit_need(need: Need, actor: User) -> None:
     """Send a need to staff for review."""
     if need.offer_deadline <= cluster_today():
         raise DomainError(_("The offer deadline has passed: edit the need and choose a new one."))
-    transition(
+    event = transition(
         need, NEED_EDITABLE, NeedStatus.PENDING, "need.submitted", actor, submitted_at=utcnow()
     )
+    notifications.need_submitted(need, event)
     db.session.commit()
 
 
@@ -235,8 +238,8 @@ def request_changes(need: Need, staff: User, reason: str) -> None:
 
 
 def hide_need(need: Need, staff: User, reason: str) -> None:
-    """Take an open need off the board, saying why."""
-    transition(
+    """Take an open need off the board, saying why; its firm is told."""
+    event = transition(
         need,
         (NeedStatus.OPEN,),
         NeedStatus.HIDDEN,
@@ -245,6 +248,22 @@ def hide_need(need: Need, staff: User, reason: str) -> None:
         {"reason": reason},
         moderated_at=utcnow(),
         moderation_reason=reason,
+    )
+    notifications.need_hidden(need, event)
+    db.session.commit()
+
+
+def unhide_need(need: Need, staff: User) -> None:
+    """Put a hidden need back on the board."""
+    transition(
+        need,
+        (NeedStatus.HIDDEN,),
+        NeedStatus.OPEN,
+        "need.unhidden",
+        staff,
+        refusal=_("Only a hidden need can be put back on the board."),
+        moderated_at=utcnow(),
+        moderation_reason="",
     )
     db.session.commit()
 
@@ -300,6 +319,10 @@ def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
     statement = statement.where(Need.status == query.status)
     if query.status not in NEED_PUBLISHED and not viewer.is_staff:
         statement = statement.where(Need.member_id == viewer.member_id)
+    if query.status in NEED_PUBLISHED:
+        # A suspended firm's needs leave the board until the firm is reactivated.
+        active_firms = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
+        statement = statement.where(Need.member_id.in_(active_firms))
     if query.competences:
         statement = statement.where(_with_competences(query.competences))
     if query.matching and viewer.member is not None:

@@ -159,7 +159,7 @@ def detail(need_id: int) -> str:
         "needs/detail.html",
         need=need,
         own_offer=own_offer,
-        offers=offers.offers_on(need),
+        offers=offers.offers_on(need, user),
     )
 
 

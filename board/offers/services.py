@@ -128,6 +128,8 @@ def decline_offer(offer: Offer, actor: User, reason: str = "") -> None:
 
 def accept_offer(offer: Offer, actor: User) -> None:
     """Award the need to this offer: the need closes and every other offer is declined."""
+    if not offer.member.is_active:
+        raise NotAllowed(_("This firm is suspended; its offer cannot be accepted now."))
     need = offer.need
     now = utcnow()
     # The need is closed first: of two accepts racing, only one can close it.
@@ -157,6 +159,25 @@ def accept_offer(offer: Offer, actor: User) -> None:
     db.session.commit()
 
 
+def hide_offer(offer: Offer, staff: User, reason: str) -> None:
+    """Hide an offer from the requester, saying why; the supplier firm is told."""
+    if offer.hidden_at is not None:
+        raise InvalidTransition(_("This offer is hidden already."))
+    offer.hidden_at, offer.hidden_reason = utcnow(), reason.strip()
+    event = audit.record("offer.hidden", offer, staff, reason=reason.strip())
+    notifications.offer_hidden(offer, event)
+    db.session.commit()
+
+
+def unhide_offer(offer: Offer, staff: User) -> None:
+    """Show a hidden offer to the requester again."""
+    if offer.hidden_at is None:
+        raise InvalidTransition(_("This offer is not hidden."))
+    offer.hidden_at, offer.hidden_reason = None, ""
+    audit.record("offer.unhidden", offer, staff)
+    db.session.commit()
+
+
 def _require_open(need: Need) -> None:
     if need.status != NeedStatus.OPEN:
         raise InvalidTransition(_("This need is no longer open."))
@@ -173,12 +194,14 @@ def member_offers(member: Member) -> Sequence[Offer]:
     return db.session.scalars(query).all()
 
 
-def offers_on(need: Need) -> Sequence[Offer]:
-    """The offers on a need, live ones first, each with its firm."""
+def offers_on(need: Need, viewer: User) -> Sequence[Offer]:
+    """The offers on a need that `viewer` may read, each with its firm, oldest first."""
     query = (
         select(Offer)
         .where(Offer.need_id == need.id)
         .options(selectinload(Offer.member))
         .order_by(Offer.created_at.asc())
     )
+    if not viewer.is_staff:
+        query = query.where(Offer.hidden_at.is_(None))
     return db.session.scalars(query).all()

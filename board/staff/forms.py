@@ -6,10 +6,10 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from board.forms import CompetencesField, email_field, website_field
+from board.forms import CompetencesField, DayField, email_field, website_field
 
 
 def country_choices() -> list[SelectChoice]:
@@ -34,3 +34,49 @@ class NewMemberForm(FlaskForm):
     website = website_field()
     email = email_field(_l("E-mail of the firm's first user"))
     competences = CompetencesField()
+
+
+class NewStaffForm(FlaskForm):
+    email = email_field(_l("E-mail of the new staff member"))
+    name = StringField(
+        _l("Name"),
+        validators=[Optional(), Length(max=120)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+class CompetenceForm(FlaskForm):
+    name = StringField(
+        _l("Competence"),
+        validators=[DataRequired(_l("Name the competence.")), Length(min=2, max=100)],
+    )
+    area = StringField(
+        _l("Area"), validators=[DataRequired(_l("Name its area.")), Length(min=2, max=80)]
+    )
+
+
+class MergeForm(FlaskForm):
+    into = SelectField(_l("Merge into"))
+
+
+class ResolveForm(FlaskForm):
+    resolution = TextAreaField(
+        _l("What was done"),
+        validators=[DataRequired(_l("Say what was done.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's query string: read from GET, never changes anything."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Who (e-mail)"), validators=[Optional(), Length(max=254)])
+    action = StringField(
+        _l("What (e.g. need.approved, or need.)"), validators=[Optional(), Length(max=60)]
+    )
+    target = StringField(_l("Target (e.g. need:12)"), validators=[Optional(), Length(max=60)])
+    since = DayField(_l("From"), validators=[Optional()])
+    until = DayField(_l("Until"), validators=[Optional()])

@@ -1,25 +1,60 @@
-"""What cluster staff see at a glance."""
+"""What cluster staff see at a glance, and the lists behind their pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from board.extensions import db
-from board.models import Member, MemberStatus, User
+from board.models import (
+    Application,
+    ApplicationStatus,
+    Member,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Notification,
+    NotificationStatus,
+    Offer,
+    Report,
+    ReportStatus,
+    User,
+    utcnow,
+)
 
 
-def dashboard_counts() -> dict[str, int]:
-    """Counts shown on the staff dashboard."""
+def count(model: type, *conditions: object) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
-    def count(query: object) -> int:
-        return db.session.scalar(query) or 0
 
+def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
+    """The numbers on the staff dashboard, each with the queue it leads to."""
+    month_start = (now or utcnow()).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return {
-        "active_members": count(
-            select(func.count(Member.id)).where(Member.status == MemberStatus.ACTIVE)
-        ),
-        "users": count(select(func.count(User.id)).where(User.password_hash.is_not(None))),
-        "pending_invitations": count(
-            select(func.count(User.id)).where(User.password_hash.is_(None))
-        ),
+        "pending_needs": count(Need, Need.status == NeedStatus.PENDING),
+        "open_needs": count(Need, Need.status == NeedStatus.OPEN),
+        "offers_this_month": count(Offer, Offer.created_at >= month_start),
+        "pending_applications": count(Application, Application.status == ApplicationStatus.PENDING),
+        "open_reports": count(Report, Report.status == ReportStatus.OPEN),
+        "failed_emails": count(Notification, Notification.status == NotificationStatus.FAILED),
+        "active_members": count(Member, Member.status == MemberStatus.ACTIVE),
+        "suspended_members": count(Member, Member.status == MemberStatus.SUSPENDED),
     }
+
+
+def all_members() -> Sequence[Member]:
+    """Every firm with its users, suspended ones first, then by name."""
+    query = (
+        select(Member)
+        .options(selectinload(Member.users))
+        .order_by(Member.status.desc(), func.lower(Member.name))
+    )
+    return db.session.scalars(query).all()
+
+
+def staff_users() -> Sequence[User]:
+    query = select(User).where(User.is_staff.is_(True)).order_by(func.lower(User.email))
+    return db.session.scalars(query).all()

@@ -1,24 +1,27 @@
-"""Cluster staff: the dashboard, adding member firms, and reviewing needs."""
+"""Cluster staff: the dashboard, member firms and their users, membership applications.
+
+Review and moderation, the taxonomy and the audit log add their routes to this blueprint
+from their own modules (imported at the end).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board import competences
+from board.auth.services import invite_user
 from board.errors import DomainError
 from board.extensions import db
 from board.forms import attach_error
-from board.members.services import NewMemberData, add_member
-from board.models import Need
-from board.needs import services as needs_services
+from board.members import applications as membership
+from board.members.services import NewMemberData, add_member, set_member_status, set_user_active
+from board.models import Application, Member, MemberStatus, User
 from board.needs.forms import ReasonForm
 from board.permissions import acting_user, staff_required
 from board.staff import services
-from board.staff.forms import NewMemberForm, country_choices
+from board.staff.forms import NewMemberForm, NewStaffForm, country_choices
 from board.web import carry_out
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -61,72 +64,128 @@ def new_member() -> str | Response:
     return render_template("staff/new_member.html", form=form)
 
 
-@bp.get("/needs")
+@bp.get("/members")
 @staff_required
-def needs() -> str:
-    return render_template("staff/needs.html", needs=needs_services.pending_needs())
+def members() -> str:
+    return render_template("staff/members.html", members=services.all_members())
 
 
-def staff_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id)
-    if need is None:
+def _member(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
         abort(404)
-    return need
+    return member
 
 
-def moderate(need: Need, change: Callable[[], None], success: str) -> Response:
-    """Run a review decision: back to the queue when done, to the need when refused."""
-    return carry_out(
-        change, success, url_for("staff.needs"), url_for("needs.detail", need_id=need.id)
-    )
-
-
-@bp.post("/needs/<id:need_id>/approve")
+@bp.post("/members/<id:member_id>/suspend")
 @staff_required
-def approve_need(need_id: int) -> Response:
-    need = staff_need(need_id)
-    return moderate(
-        need,
-        lambda: needs_services.approve_need(need, acting_user()),
-        _("The need is published and its author is told."),
+def suspend_member(member_id: int) -> Response:
+    member = _member(member_id)
+    return carry_out(
+        lambda: set_member_status(member, MemberStatus.SUSPENDED, acting_user()),
+        _(
+            "%(name)s is suspended: its users cannot sign in and its needs left the board.",
+            name=member.name,
+        ),
+        url_for("members.profile", slug=member.slug),
     )
 
 
-def with_reason(need_id: int, change: Callable[[Need, str], None], success: str) -> Response:
-    """A moderation that needs a reason: refused with the form's message when it has none."""
-    need = staff_need(need_id)
+@bp.post("/members/<id:member_id>/activate")
+@staff_required
+def activate_member(member_id: int) -> Response:
+    member = _member(member_id)
+    return carry_out(
+        lambda: set_member_status(member, MemberStatus.ACTIVE, acting_user()),
+        _("%(name)s is active again.", name=member.name),
+        url_for("members.profile", slug=member.slug),
+    )
+
+
+def _user_page(user: User) -> str:
+    if user.member is not None:
+        return url_for("members.profile", slug=user.member.slug)
+    return url_for("staff.users")
+
+
+@bp.post("/users/<id:user_id>/deactivate")
+@staff_required
+def deactivate_user(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    return carry_out(
+        lambda: set_user_active(user, False, acting_user()),
+        _("%(email)s can no longer sign in.", email=user.email),
+        _user_page(user),
+    )
+
+
+@bp.post("/users/<id:user_id>/activate")
+@staff_required
+def activate_user(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    return carry_out(
+        lambda: set_user_active(user, True, acting_user()),
+        _("%(email)s can sign in again.", email=user.email),
+        _user_page(user),
+    )
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@staff_required
+def users() -> str | Response:
+    """The cluster staff, and the form to invite a new staff member."""
+    form = NewStaffForm()
+    if form.validate_on_submit():
+        try:
+            invite_user(form.email.data, None, acting_user(), name=form.name.data or "")
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("An invitation is on its way to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("staff.users"))
+    return render_template("staff/users.html", form=form, staff=services.staff_users())
+
+
+@bp.get("/applications")
+@staff_required
+def applications() -> str:
+    return render_template(
+        "staff/applications.html",
+        pending=membership.pending_applications(),
+        decided=membership.recent_decisions(),
+    )
+
+
+@bp.post("/applications/<id:application_id>/approve")
+@staff_required
+def approve_application(application_id: int) -> Response:
+    application = db.get_or_404(Application, application_id)
+    return carry_out(
+        lambda: membership.approve_application(application, acting_user()),
+        _(
+            "%(firm)s is a member; %(email)s is invited.",
+            firm=application.member_name,
+            email=application.email,
+        ),
+        url_for("staff.applications"),
+    )
+
+
+@bp.post("/applications/<id:application_id>/reject")
+@staff_required
+def reject_application(application_id: int) -> Response:
+    application = db.get_or_404(Application, application_id)
     form = ReasonForm()
+    back = url_for("staff.applications")
     if not form.validate_on_submit():
         flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    return moderate(need, lambda: change(need, form.reason.data), success)
-
-
-@bp.post("/needs/<id:need_id>/reject")
-@staff_required
-def reject_need(need_id: int) -> Response:
-    return with_reason(
-        need_id,
-        lambda need, reason: needs_services.reject_need(need, acting_user(), reason),
-        _("The need is rejected and its author is told why."),
+        return redirect(back)
+    return carry_out(
+        lambda: membership.reject_application(application, acting_user(), form.reason.data),
+        _("The application is refused and %(email)s is told why.", email=application.email),
+        back,
     )
 
 
-@bp.post("/needs/<id:need_id>/request-changes")
-@staff_required
-def request_changes(need_id: int) -> Response:
-    return with_reason(
-        need_id,
-        lambda need, reason: needs_services.request_changes(need, acting_user(), reason),
-        _("The need is sent back to its author with your request."),
-    )
-
-
-@bp.post("/needs/<id:need_id>/hide")
-@staff_required
-def hide_need(need_id: int) -> Response:
-    return with_reason(
-        need_id,
-        lambda need, reason: needs_services.hide_need(need, acting_user(), reason),
-        _("The need is hidden from the board."),
-    )
+# The other staff pages join this blueprint.
+from board.staff import audit, moderation, taxonomy  # noqa: E402,F401

@@ -68,18 +68,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_reports_offer_id'), ['offer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reports_status'), ['status'], unique=False)
 
-    with op.batch_alter_table('competences', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
-
-    with op.batch_alter_table('offers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('hidden_reason', sa.Text(), nullable=False, server_default=''))
-
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('notify_reviews', sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-
+    # Plain ADD COLUMN: SQLite does it in place, so the tables keep their indexes and triggers.
+    op.add_column("competences", sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("offers", sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "offers", sa.Column("hidden_reason", sa.Text(), nullable=False, server_default="")
+    )
+    op.add_column(
+        "users",
+        sa.Column("notify_reviews", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
 
 
 def downgrade():

@@ -1,0 +1,141 @@
+"""Membership applications: a firm asks to join, staff accept or refuse it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from board import audit, notifications
+from board.auth.services import find_user, invite_user
+from board.competences import usable
+from board.errors import Conflict, InvalidTransition
+from board.extensions import db
+from board.jobs import dispatch, job
+from board.mail import send_email
+from board.members.services import unique_slug
+from board.models import Application, ApplicationStatus, Member, MemberStatus, User, utcnow
+
+
+@dataclass
+class ApplicationData:
+    member_name: str
+    contact_name: str
+    email: str
+    message: str = ""
+    competences: list[str] = field(default_factory=list)
+
+
+def _same_name(name: str) -> object:
+    return func.lower(Member.name) == name.lower()
+
+
+def submit_application(data: ApplicationData) -> Application:
+    """Record a firm's application and tell the reviewing staff."""
+    name = " ".join(data.member_name.split())
+    email = data.email.strip().lower()
+    if db.session.scalar(select(Member.id).where(_same_name(name))) is not None:
+        raise Conflict(_("A member firm with this name exists already."), "member_name")
+    if find_user(email) is not None:
+        raise Conflict(
+            _("This address already belongs to a user of the board: sign in instead."), "email"
+        )
+    pending = select(Application).where(Application.status == ApplicationStatus.PENDING)
+    if db.session.scalar(pending.where(Application.email == email)) is not None:
+        raise Conflict(_("An application from this address is already waiting."), "email")
+    if (
+        db.session.scalar(pending.where(func.lower(Application.member_name) == name.lower()))
+        is not None
+    ):
+        raise Conflict(_("An application for this firm is already waiting."), "member_name")
+    competences, _refused = usable(data.competences)
+    application = Application(
+        member_name=name,
+        contact_name=" ".join(data.contact_name.split()),
+        email=email,
+        message=data.message.strip(),
+        competences=competences,
+    )
+    db.session.add(application)
+    event = audit.record("application.submitted", application, None, member_name=name)
+    notifications.application_submitted(application, event)
+    db.session.commit()
+    return application
+
+
+def _decide(application: Application, target: ApplicationStatus, staff: User, **values: object):
+    result = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == ApplicationStatus.PENDING)
+        .values(status=target, decided_at=utcnow(), decided_by_id=staff.id, **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InvalidTransition(_("This application has been decided already."))
+
+
+def approve_application(application: Application, staff: User) -> Member:
+    """Make the firm an active member and invite the person who applied."""
+    if db.session.scalar(select(Member.id).where(_same_name(application.member_name))):
+        raise Conflict(_("A member firm with this name exists already."))
+    if find_user(application.email) is not None:
+        raise Conflict(_("The applicant's address already belongs to a user of the board."))
+    _decide(application, ApplicationStatus.APPROVED, staff)
+    member = Member(
+        name=application.member_name,
+        slug=unique_slug(application.member_name),
+        status=MemberStatus.ACTIVE,
+        competences=list(application.competences),
+    )
+    db.session.add(member)
+    application.member = member
+    audit.record("application.approved", application, staff)
+    audit.record("member.created", member, staff, name=member.name, application=application.id)
+    invite_user(application.email, member, staff, name=application.contact_name)
+    return member
+
+
+def reject_application(application: Application, staff: User, reason: str) -> None:
+    """Refuse an application; the person who applied is e-mailed the reason."""
+    _decide(application, ApplicationStatus.REJECTED, staff, reason=reason.strip())
+    audit.record("application.rejected", application, staff, reason=reason.strip())
+    dispatch("applications.send_rejection", application.id)
+    db.session.commit()
+
+
+def pending_applications() -> Sequence[Application]:
+    """Applications waiting for staff, the oldest first."""
+    query = (
+        select(Application)
+        .where(Application.status == ApplicationStatus.PENDING)
+        .order_by(Application.created_at, Application.id)
+    )
+    return db.session.scalars(query).all()
+
+
+def recent_decisions(limit: int = 20) -> Sequence[Application]:
+    query = (
+        select(Application)
+        .where(Application.status != ApplicationStatus.PENDING)
+        .order_by(Application.decided_at.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(query).all()
+
+
+@job("applications.send_rejection")
+def send_rejection(application_id: int) -> None:
+    """E-mail the person who applied that the application was refused, and why."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.status != ApplicationStatus.REJECTED:
+        return
+    send_email(
+        to=application.email,
+        subject=_l("Your application to the cluster procurement board"),
+        template="application_rejected",
+        application=application,
+    )

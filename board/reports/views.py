@@ -1,0 +1,51 @@
+"""Members report a need or an offer to the cluster staff."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from board.errors import DomainError
+from board.extensions import db
+from board.models import Need, Offer, ReportReason
+from board.permissions import acting_user, can_view_need, can_view_offer, member_required
+from board.reports import services
+from board.reports.forms import ReportForm
+
+bp = Blueprint("reports", __name__)
+
+
+def _file(back: str, need: Need | None = None, offer: Offer | None = None) -> Response:
+    form = ReportForm()
+    if not form.validate_on_submit():
+        errors = form.reason.errors or form.comment.errors or [_("The form expired.")]
+        flash(errors[0], "error")
+        return redirect(back)
+    try:
+        services.file_report(
+            acting_user(), ReportReason(form.reason.data), form.comment.data or "", need, offer
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Thank you: the cluster staff will look at it."), "success")
+    return redirect(back)
+
+
+@bp.post("/needs/<id:need_id>/report")
+@member_required
+def report_need(need_id: int) -> Response:
+    need = db.session.get(Need, need_id)
+    if need is None or not can_view_need(acting_user(), need):
+        abort(404)
+    return _file(url_for("needs.detail", need_id=need.id), need=need)
+
+
+@bp.post("/offers/<id:offer_id>/report")
+@member_required
+def report_offer(offer_id: int) -> Response:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or not can_view_offer(acting_user(), offer):
+        abort(404)
+    return _file(url_for("needs.detail", need_id=offer.need_id, _anchor="offers"), offer=offer)

@@ -1,0 +1,33 @@
+"""The audit log: who changed what, when and why."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from board import audit
+from board.extensions import db
+from board.permissions import staff_required
+from board.staff.forms import AuditFilterForm
+from board.staff.views import bp
+from board.web import page_number
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log() -> str:
+    form = AuditFilterForm(request.args)
+    refused = not form.validate()
+    query = audit.AuditQuery(
+        actor="" if form.actor.errors else form.actor.data or "",
+        action="" if form.action.errors else form.action.data or "",
+        target="" if form.target.errors else form.target.data or "",
+        since=None if form.since.errors else form.since.data,
+        until=None if form.until.errors else form.until.data,
+    )
+    page = db.paginate(
+        audit.search(query),
+        page=page_number(),
+        per_page=current_app.config["AUDIT_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("staff/audit.html", form=form, page=page, refused=refused)

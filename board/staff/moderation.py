@@ -1,0 +1,154 @@
+"""Staff review: needs waiting for approval, hiding needs and offers, members' reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from board.extensions import db
+from board.models import Need, Offer, Report
+from board.needs import services as needs_services
+from board.needs.forms import ReasonForm
+from board.offers import services as offers_services
+from board.permissions import acting_user, staff_required
+from board.reports import services as reports_services
+from board.staff.forms import ResolveForm
+from board.staff.views import bp
+from board.web import carry_out
+
+
+def found(model: type, object_id: int):  # type: ignore[no-untyped-def]
+    instance = db.session.get(model, object_id)
+    if instance is None:
+        abort(404)
+    return instance
+
+
+def with_reason(back: str, change: Callable[[str], None], success: str, done: str) -> Response:
+    """A decision that needs a reason: refused with the form's message when it has none."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
+        return redirect(back)
+    return carry_out(lambda: change(form.reason.data), success, done, back)
+
+
+@bp.get("/needs")
+@staff_required
+def needs() -> str:
+    return render_template("staff/needs.html", needs=needs_services.pending_needs())
+
+
+def need_page(need: Need) -> str:
+    return url_for("needs.detail", need_id=need.id)
+
+
+@bp.post("/needs/<id:need_id>/approve")
+@staff_required
+def approve_need(need_id: int) -> Response:
+    need = found(Need, need_id)
+    return carry_out(
+        lambda: needs_services.approve_need(need, acting_user()),
+        _("The need is published and its author is told."),
+        url_for("staff.needs"),
+        need_page(need),
+    )
+
+
+@bp.post("/needs/<id:need_id>/reject")
+@staff_required
+def reject_need(need_id: int) -> Response:
+    need = found(Need, need_id)
+    return with_reason(
+        need_page(need),
+        lambda reason: needs_services.reject_need(need, acting_user(), reason),
+        _("The need is rejected and its author is told why."),
+        url_for("staff.needs"),
+    )
+
+
+@bp.post("/needs/<id:need_id>/request-changes")
+@staff_required
+def request_changes(need_id: int) -> Response:
+    need = found(Need, need_id)
+    return with_reason(
+        need_page(need),
+        lambda reason: needs_services.request_changes(need, acting_user(), reason),
+        _("The need is sent back to its author with your request."),
+        url_for("staff.needs"),
+    )
+
+
+@bp.post("/needs/<id:need_id>/hide")
+@staff_required
+def hide_need(need_id: int) -> Response:
+    need = found(Need, need_id)
+    return with_reason(
+        need_page(need),
+        lambda reason: needs_services.hide_need(need, acting_user(), reason),
+        _("The need is hidden from the board and its firm is told why."),
+        need_page(need),
+    )
+
+
+@bp.post("/needs/<id:need_id>/unhide")
+@staff_required
+def unhide_need(need_id: int) -> Response:
+    need = found(Need, need_id)
+    return carry_out(
+        lambda: needs_services.unhide_need(need, acting_user()),
+        _("The need is back on the board."),
+        need_page(need),
+    )
+
+
+@bp.post("/offers/<id:offer_id>/hide")
+@staff_required
+def hide_offer(offer_id: int) -> Response:
+    offer = found(Offer, offer_id)
+    back = url_for("needs.detail", need_id=offer.need_id, _anchor="offers")
+    return with_reason(
+        back,
+        lambda reason: offers_services.hide_offer(offer, acting_user(), reason),
+        _("The offer is hidden from the requester and its firm is told why."),
+        back,
+    )
+
+
+@bp.post("/offers/<id:offer_id>/unhide")
+@staff_required
+def unhide_offer(offer_id: int) -> Response:
+    offer = found(Offer, offer_id)
+    return carry_out(
+        lambda: offers_services.unhide_offer(offer, acting_user()),
+        _("The requester sees the offer again."),
+        url_for("needs.detail", need_id=offer.need_id, _anchor="offers"),
+    )
+
+
+@bp.get("/reports")
+@staff_required
+def reports() -> str:
+    return render_template(
+        "staff/reports.html", reports=reports_services.open_reports(), form=ResolveForm()
+    )
+
+
+@bp.post("/reports/<id:report_id>/resolve")
+@staff_required
+def resolve_report(report_id: int) -> Response:
+    report = found(Report, report_id)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash(
+            form.resolution.errors[0] if form.resolution.errors else _("The form expired."), "error"
+        )
+        return redirect(url_for("staff.reports"))
+    return carry_out(
+        lambda: reports_services.resolve_report(report, acting_user(), form.resolution.data),
+        _("The report is closed."),
+        url_for("staff.reports"),
+    )

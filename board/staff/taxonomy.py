@@ -1,0 +1,106 @@
+"""Staff keep the competence taxonomy: add, rename, retire, restore and merge."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from board import competences
+from board.errors import DomainError
+from board.extensions import db
+from board.forms import attach_error
+from board.models import Competence
+from board.permissions import acting_user, staff_required
+from board.staff.forms import CompetenceForm, MergeForm
+from board.staff.views import bp
+from board.web import carry_out
+
+
+def merge_form() -> MergeForm:
+    form = MergeForm()
+    form.into.choices = [
+        SelectChoice(str(c.id), f"{c.area} · {c.name}") for c in competences.all_competences()
+    ]
+    return form
+
+
+@bp.route("/competences", methods=["GET", "POST"])
+@staff_required
+def taxonomy() -> str | Response:
+    """The taxonomy, grouped by area, with the form to add a competence."""
+    form = CompetenceForm()
+    if form.validate_on_submit():
+        try:
+            added = competences.add_competence(form.name.data, form.area.data, acting_user())
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("%(name)s is added.", name=added.name), "success")
+            return redirect(url_for("staff.taxonomy", _anchor=f"competence-{added.id}"))
+    return render_template(
+        "staff/competences.html",
+        form=form,
+        merge=merge_form(),
+        competences=competences.all_competences(include_retired=True),
+        usage=competences.usage(),
+    )
+
+
+@bp.post("/competences/<id:competence_id>/rename")
+@staff_required
+def rename_competence(competence_id: int) -> Response:
+    competence = db.get_or_404(Competence, competence_id)
+    form = CompetenceForm()
+    back = url_for("staff.taxonomy", _anchor=f"competence-{competence.id}")
+    if not form.validate_on_submit():
+        errors = form.name.errors or form.area.errors or [_("The form expired.")]
+        flash(errors[0], "error")
+        return redirect(back)
+    return carry_out(
+        lambda: competences.rename_competence(
+            competence, form.name.data, form.area.data, acting_user()
+        ),
+        _("The competence is renamed; firms and needs keep it."),
+        back,
+    )
+
+
+@bp.post("/competences/<id:competence_id>/retire")
+@staff_required
+def retire_competence(competence_id: int) -> Response:
+    competence = db.get_or_404(Competence, competence_id)
+    return carry_out(
+        lambda: competences.retire_competence(competence, acting_user()),
+        _("%(name)s is retired: new forms no longer offer it.", name=competence.name),
+        url_for("staff.taxonomy", _anchor=f"competence-{competence.id}"),
+    )
+
+
+@bp.post("/competences/<id:competence_id>/restore")
+@staff_required
+def restore_competence(competence_id: int) -> Response:
+    competence = db.get_or_404(Competence, competence_id)
+    return carry_out(
+        lambda: competences.restore_competence(competence, acting_user()),
+        _("%(name)s is offered in forms again.", name=competence.name),
+        url_for("staff.taxonomy", _anchor=f"competence-{competence.id}"),
+    )
+
+
+@bp.post("/competences/<id:competence_id>/merge")
+@staff_required
+def merge_competence(competence_id: int) -> Response:
+    competence = db.get_or_404(Competence, competence_id)
+    form = merge_form()
+    back = url_for("staff.taxonomy", _anchor=f"competence-{competence.id}")
+    if not form.validate_on_submit():
+        flash(form.into.errors[0] if form.into.errors else _("The form expired."), "error")
+        return redirect(back)
+    survivor = db.get_or_404(Competence, int(form.into.data))
+    return carry_out(
+        lambda: competences.merge_competences(competence, survivor, acting_user()),
+        _("%(old)s is merged into %(new)s.", old=competence.name, new=survivor.name),
+        back,
+    )
