@@ -127,3 +127,28 @@ def test_the_worker_on_redis_delivers_the_mail_of_an_approval(
     while rows(app) != [("need_approved", NotificationStatus.SENT, 1)]:
         assert time.monotonic() < deadline, rows(app)
         time.sleep(0.05)
+
+
+def test_staff_are_told_when_a_need_waits_for_review_unless_they_turned_it_off(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        odra = factories.make_member("Odra Software")
+        author = factories.make_user(odra, email="agnieszka@odra.example")
+        reviewer = factories.make_user(is_staff=True, email="clara@cluster.example")
+        quiet = factories.make_user(is_staff=True, email="quiet@cluster.example")
+        need_id = factories.make_need(odra, author.id, status="draft").id
+    quiet_client = app.test_client()
+    AuthActions(quiet_client).login(quiet.email, quiet.password)
+    data = {"name": "Quiet Staff", "locale": "en", "notify": "instant"}  # notify_reviews unticked
+    assert submit(quiet_client, "/account", data).status_code == 302
+    requester = app.test_client()
+    AuthActions(requester).login(author.email, author.password)
+    submit(requester, f"/needs/{need_id}/submit", form_page=f"/needs/{need_id}")
+    mailbox.wait_for(1)
+    assert [m["To"] for m in mailbox.messages] == [reviewer.email], [
+        (m["To"], m["Subject"]) for m in mailbox.messages
+    ]
+    message = mailbox.messages[0]
+    assert message["Subject"].strip().startswith("A need waits for your review")
+    assert f"http://board.test/needs/{need_id}" in text_of(message)

@@ -18,17 +18,13 @@ class AccountData:
 
 
 def update_account(user: User, data: AccountData) -> None:
-    """Save a user's name, language and notification mode."""
-    changed = {
-        key: str(value)
-        for key, value in (
-            ("name", data.name),
-            ("locale", data.locale),
-            ("notify", data.notify),
-        )
-        if getattr(user, key) != value
-    }
-    user.name, user.locale, user.notify = data.name, data.locale, data.notify
+    """Save a user's name, language and notification settings."""
+    values: dict[str, object] = {"name": data.name, "locale": data.locale, "notify": data.notify}
+    if data.notify_reviews is not None and user.is_staff:
+        values["notify_reviews"] = data.notify_reviews
+    changed = {key: str(value) for key, value in values.items() if getattr(user, key) != value}
+    for key, value in values.items():
+        setattr(user, key, value)
     if changed:
         audit.record("user.settings_changed", user, user, **changed)
     db.session.commit()

@@ -38,6 +38,7 @@ def settings() -> str | Response:
             name=form.name.data,
             locale=form.locale.data,
             notify=NotifyMode(form.notify.data),
+            notify_reviews=form.notify_reviews.data if user.is_staff else None,
         )
         services.update_account(user, data)
         flash(_("Your settings have been saved."), "success")
