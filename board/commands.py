@@ -19,12 +19,15 @@ from board.errors import DomainError
 from board.extensions import db
 from board.models import (
     NEED_PUBLISHED,
+    Application,
     Member,
     MemberStatus,
     Need,
     NeedStatus,
     Offer,
     OfferStatus,
+    Report,
+    ReportReason,
     User,
     WorkMode,
     utcnow,
@@ -103,6 +106,7 @@ def seed_demo() -> None:
         added += 1
     db.session.commit()
     needs = seed_demo_needs()
+    seed_demo_moderation()
     click.echo(
         f"Demo data: {added} member firms and {needs} needs added; "
         f"every demo password is {DEMO_PASSWORD!r}."
@@ -162,3 +166,36 @@ def seed_demo_needs() -> int:
         added += 1
     db.session.commit()
     return added
+
+
+def seed_demo_moderation() -> None:
+    """A membership application waiting for staff, and a member's report (once)."""
+    if db.session.scalar(select(Application.id)) is None:
+        db.session.add(
+            Application(
+                member_name="Bega Cloud SRL",
+                contact_name="Andrei Popescu",
+                email="andrei.popescu@bega-cloud.example",
+                message="Timișoara cloud consultancy; members of the cluster since spring.",
+                competences=competences.by_slugs(["aws", "terraform", "kubernetes"]),
+            )
+        )
+    if db.session.scalar(select(Report.id)) is None:
+        need = db.session.scalar(select(Need).where(Need.status == NeedStatus.OPEN))
+        reporter = (
+            db.session.scalar(
+                select(User).where(User.member_id.is_not(None), User.member_id != need.member_id)
+            )
+            if need
+            else None
+        )
+        if need is not None and reporter is not None:
+            db.session.add(
+                Report(
+                    reporter=reporter,
+                    need=need,
+                    reason=ReportReason.DUPLICATE,
+                    comment="The same need was posted last month.",
+                )
+            )
+    db.session.commit()
