@@ -51,11 +51,18 @@ def load_taxonomy() -> tuple[int, int]:
 
 
 def all_competences(include_retired: bool = False) -> Sequence[Competence]:
-    """The competences in taxonomy order; retired ones only when asked for."""
+    """The competences area by area, in taxonomy order; retired ones only when asked for.
+
+    A competence added later to an old area sorts with its area, not at the very end.
+    """
     query = select(Competence).order_by(Competence.position, Competence.id)
     if not include_retired:
         query = query.where(Competence.retired_at.is_(None))
-    return db.session.scalars(query).all()
+    found = db.session.scalars(query).all()
+    area_rank: dict[str, int] = {}
+    for competence in found:
+        area_rank.setdefault(competence.area, len(area_rank))
+    return sorted(found, key=lambda c: area_rank[c.area])
 
 
 def choices(keep: Iterable[str] = ()) -> list[SelectChoice]:

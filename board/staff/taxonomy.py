@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import attrgetter
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -43,7 +46,12 @@ def taxonomy() -> str | Response:
         "staff/competences.html",
         form=form,
         merge=merge_form(),
-        competences=competences.all_competences(include_retired=True),
+        areas=[
+            (area, list(items))
+            for area, items in groupby(
+                competences.all_competences(include_retired=True), key=attrgetter("area")
+            )
+        ],
         usage=competences.usage(),
     )
 
