@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.models import Member, Need, NeedStatus, Offer, OfferStatus, utcnow
+from board.models import AuditEvent, Member, Need, NeedStatus, Offer, OfferStatus, utcnow
 from tests import factories
 from tests.conftest import AuthActions, csrf_token, submit
 from tests.mailbox import Mailbox, text_of
@@ -193,6 +193,17 @@ def test_accepting_an_offer_closes_the_need_and_declines_the_others(
     assert subjects[scene.rival.email].startswith("A need you offered on was awarded")
     supplier_page = signed_in(app, scene.supplier).get("/offers").get_data(as_text=True)
     assert "accepted" in supplier_page
+    with app.app_context():
+        events = db.session.execute(
+            select(AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id).where(
+                AuditEvent.action.in_(["need.awarded", "offer.accepted", "offer.declined"])
+            )
+        ).all()
+    assert sorted(events) == sorted([
+        ("need.awarded", "need", scene.need_id),
+        ("offer.accepted", "offer", winner.id),
+        ("offer.declined", "offer", loser.id),
+    ])  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,7 @@ def accept_offer(offer: Offer, actor: User) -> None:
     for other in losing:
         if other.status in LIVE:
             other.status, other.decided_at = OfferStatus.DECLINED, now
+            audit.record("offer.declined", other, actor, reason="another offer was accepted")
     notifications.need_awarded(need, need_event, losing)
     db.session.commit()
 
