@@ -1,9 +1,10 @@
-"""`flask --app wsgi board …`: set up the database, add staff, load demo data."""
+"""`flask --app wsgi board …`: set up the database, add staff, load demo data, import firms."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -17,6 +18,7 @@ from board.auth.passwords import hash_password
 from board.auth.services import create_staff, find_user
 from board.errors import DomainError
 from board.extensions import db
+from board.members.importing import BadFile, ImportInterrupted, import_members, read_rows
 from board.models import (
     NEED_PUBLISHED,
     Application,
@@ -66,6 +68,38 @@ def create_staff_command(email: str, password: str, name: str) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Staff user {user.email} is ready.")
+
+
+@cli.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--invite", is_flag=True, help="E-mail each new firm's contact an invitation.")
+def import_members_command(file: Path, invite: bool) -> None:
+    """Add member firms from a CSV file with the columns name,country,website,competences,email."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as stream:
+            rows = read_rows(stream)
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f'{file} is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8".'
+        ) from exc
+    except BadFile as exc:
+        raise click.ClickException(f"{file}: {exc.message}") from exc
+    with click.progressbar(length=len(rows), label="Importing member firms") as bar:
+        try:
+            report = import_members(rows, invite=invite, actor=None, progress=bar.update)
+        except ImportInterrupted as exc:
+            raise click.ClickException(exc.message) from exc
+    refused = len(report.errors)
+    click.echo(
+        f"{_count(report.created, 'member firm')} added, {report.unchanged} unchanged, "
+        f"{_count(refused, 'line')} refused{':' if refused else '.'}"
+    )
+    for line, reason in report.errors:
+        click.echo(f"  line {line}: {reason}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @cli.command("seed-demo")

@@ -86,6 +86,18 @@ class DayField(DateField):
             raise ValueError(_l("Enter a date like 2026-12-31.")) from exc
 
 
+def web_address(value: str) -> str | None:
+    """The http(s) address `value` names, with https:// before a bare domain; else None."""
+    value = value.strip()
+    if "://" not in value:
+        value = "https://" + value
+    scheme, _, rest = value.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+        return None
+    return value
+
+
 class WebAddress:
     """An http(s) address; a bare domain gets https:// in front of it."""
 
@@ -93,13 +105,10 @@ class WebAddress:
         value = (field.data or "").strip()
         if not value:
             return
-        if "://" not in value:
-            value = "https://" + value
-        scheme, _, rest = value.partition("://")
-        host = rest.split("/", 1)[0]
-        if scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+        address = web_address(value)
+        if address is None:
             raise ValidationError(_l("Enter a web address like https://firm.com."))
-        field.data = value
+        field.data = address
 
 
 def email_field(label: Any = None) -> StringField:

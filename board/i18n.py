@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 
 from babel import Locale
 from flask import Flask, current_app, request
@@ -39,6 +40,17 @@ def select_locale() -> str | None:
 
 def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+# Babel's territories also hold blocs, "unknown" and pseudo-locales, which are no countries.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
+
+
+@cache
+def known_countries() -> frozenset[str]:
+    """The ISO 3166 alpha-2 codes a firm's country may have."""
+    codes = Locale("en").territories
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha()) - NOT_COUNTRIES
 
 
 def country_name(code: str) -> str:

@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def name_key(name: str) -> str:
+    """A firm's name as compared for sameness: spaces collapsed, case folded (Ł = ł)."""
+    return " ".join(name.split()).casefold()
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -198,6 +203,9 @@ class Member(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # Set from the name: the database itself refuses two firms whose names differ only in
+    # case or spacing (SQLite's lower() folds ASCII only, so it cannot be a SQL expression).
+    name_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -211,6 +219,11 @@ class Member(db.Model):
         secondary=member_competences, order_by=Competence.position
     )
     users: Mapped[list[User]] = relationship(back_populates="member", order_by="User.name")
+
+    @validates("name")
+    def _keep_name_key(self, key: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
 
     @property
     def is_active(self) -> bool:
@@ -409,6 +422,7 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_name: Mapped[str] = mapped_column(sa.String(200))
+    member_key: Mapped[str] = mapped_column(sa.String(200), index=True)
     contact_name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     message: Mapped[str] = mapped_column(sa.Text, default="")
@@ -434,6 +448,11 @@ class Application(db.Model):
     @validates("email")
     def _normalise_email(self, key: str, value: str) -> str:
         return value.strip().lower()
+
+    @validates("member_name")
+    def _keep_member_key(self, key: str, value: str) -> str:
+        self.member_key = name_key(value)
+        return value
 
     def __repr__(self) -> str:
         return f"<Application {self.member_name} {self.status}>"

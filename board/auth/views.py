@@ -113,7 +113,7 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     except (TokenExpired, TokenInvalid) as exc:
         expired = isinstance(exc, TokenExpired)
         return render_template("auth/invitation_refused.html", expired=expired), 400
-    form = InvitationForm()
+    form = InvitationForm(data={"name": user.name})
     if form.validate_on_submit():
         services.accept_invitation(user, form.name.data, form.password.data)
         if user.is_active:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from board import audit, notifications
 from board.auth.services import find_user, invite_user
@@ -17,7 +17,15 @@ from board.extensions import db
 from board.jobs import dispatch, job
 from board.mail import send_email
 from board.members.services import unique_slug
-from board.models import Application, ApplicationStatus, Member, MemberStatus, User, utcnow
+from board.models import (
+    Application,
+    ApplicationStatus,
+    Member,
+    MemberStatus,
+    User,
+    name_key,
+    utcnow,
+)
 
 
 @dataclass
@@ -30,7 +38,7 @@ class ApplicationData:
 
 
 def _same_name(name: str) -> object:
-    return func.lower(Member.name) == name.lower()
+    return Member.name_key == name_key(name)
 
 
 def submit_application(data: ApplicationData) -> Application:
@@ -46,10 +54,7 @@ def submit_application(data: ApplicationData) -> Application:
     pending = select(Application).where(Application.status == ApplicationStatus.PENDING)
     if db.session.scalar(pending.where(Application.email == email)) is not None:
         raise Conflict(_("An application from this address is already waiting."), "email")
-    if (
-        db.session.scalar(pending.where(func.lower(Application.member_name) == name.lower()))
-        is not None
-    ):
+    if db.session.scalar(pending.where(Application.member_key == name_key(name))) is not None:
         raise Conflict(_("An application for this firm is already waiting."), "member_name")
     competences, _refused = usable(data.competences)
     application = Application(
@@ -80,6 +85,8 @@ def _decide(application: Application, target: ApplicationStatus, staff: User, **
 
 def approve_application(application: Application, staff: User) -> Member:
     """Make the firm an active member and invite the person who applied."""
+    if application.status != ApplicationStatus.PENDING:
+        raise InvalidTransition(_("This application has been decided already."))
     if db.session.scalar(select(Member.id).where(_same_name(application.member_name))):
         raise Conflict(_("A member firm with this name exists already."))
     if find_user(application.email) is not None:

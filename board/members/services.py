@@ -16,7 +16,7 @@ from board.auth.services import find_user, invite_user
 from board.competences import by_slugs
 from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import Member, MemberStatus, User
+from board.models import Member, MemberStatus, User, name_key
 
 
 @dataclass
@@ -75,7 +75,7 @@ def unique_slug(name: str) -> str:
 def add_member(data: NewMemberData, actor: User) -> Member:
     """Add an active member firm and invite its first user."""
     name = " ".join(data.name.split())
-    taken = select(Member.id).where(func.lower(Member.name) == name.lower())
+    taken = select(Member.id).where(Member.name_key == name_key(name))
     if db.session.scalar(taken) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
     if find_user(data.email) is not None:

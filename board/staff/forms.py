@@ -10,16 +10,13 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from board.forms import CompetencesField, DayField, email_field, website_field
+from board.i18n import known_countries
 
 
 def country_choices() -> list[SelectChoice]:
     """ISO 3166 countries named in the current language, blank first."""
     locale = get_locale() or Locale("en")
-    names = {
-        code: name
-        for code, name in locale.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO")
-    }
+    names = {code: locale.territories.get(code, code) for code in known_countries()}
     ordered = sorted(names.items(), key=lambda item: item[1])
     return [SelectChoice("", "—"), *(SelectChoice(code, name) for code, name in ordered)]
 
