@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -11,12 +9,11 @@ from werkzeug.wrappers import Response
 from board.extensions import db
 from board.models import Need, Offer, Report
 from board.needs import services as needs_services
-from board.needs.forms import ReasonForm
 from board.offers import services as offers_services
 from board.permissions import acting_user, staff_required
 from board.reports import services as reports_services
 from board.staff.forms import ResolveForm
-from board.staff.views import bp
+from board.staff.views import bp, with_reason
 from board.web import carry_out
 
 
@@ -25,15 +22,6 @@ def found(model: type, object_id: int):  # type: ignore[no-untyped-def]
     if instance is None:
         abort(404)
     return instance
-
-
-def with_reason(back: str, change: Callable[[str], None], success: str, done: str) -> Response:
-    """A decision that needs a reason: refused with the form's message when it has none."""
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(back)
-    return carry_out(lambda: change(form.reason.data), success, done, back)
 
 
 @bp.get("/needs")

@@ -6,6 +6,8 @@ from their own modules (imported at the end).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -25,6 +27,15 @@ from board.staff.forms import NewMemberForm, NewStaffForm, country_choices
 from board.web import carry_out
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def with_reason(back: str, change: Callable[[str], None], success: str, done: str) -> Response:
+    """A decision that needs a reason: refused with the form's message when it has none."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
+        return redirect(back)
+    return carry_out(lambda: change(form.reason.data), success, done, back)
 
 
 @bp.get("")
@@ -175,13 +186,10 @@ def approve_application(application_id: int) -> Response:
 @staff_required
 def reject_application(application_id: int) -> Response:
     application = db.get_or_404(Application, application_id)
-    form = ReasonForm()
     back = url_for("staff.applications")
-    if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(back)
-    return carry_out(
-        lambda: membership.reject_application(application, acting_user(), form.reason.data),
+    return with_reason(
+        back,
+        lambda reason: membership.reject_application(application, acting_user(), reason),
         _("The application is refused and %(email)s is told why.", email=application.email),
         back,
     )
