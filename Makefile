@@ -38,6 +38,8 @@ run: install
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board init
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board seed-demo
 	@echo "The board is at http://$(HOST):$(PORT)/ — demo logins are in README.md."
+	trap 'kill 0' INT TERM EXIT; \
+	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board sweep --every 60 & \
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev chromium

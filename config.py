@@ -19,6 +19,15 @@ ENVIRONMENT_SETTINGS = (
     "PROXY_COUNT",
     "CLUSTER_TIMEZONE",
     "LOG_LEVEL",
+    "MAIL_BATCH_SIZE",
+    "MAIL_MAX_ATTEMPTS",
+    "MAIL_RETRY_DELAY",
+    "MAIL_RETRY_MAX_DELAY",
+    "MAIL_LEASE",
+    "SWEEP_INTERVAL",
+    "SWEEP_GRACE",
+    "DIGEST_HOUR",
+    "REMINDER_DAYS",
 )
 
 # A production deployment must name these explicitly; embedded defaults would be wrong there.
@@ -66,6 +75,27 @@ class Defaults:
     MEMBERS_PER_PAGE = 25
     NEEDS_PER_PAGE = 20
     AUDIT_PER_PAGE = 50
+    NOTIFICATIONS_PER_PAGE = 50
+
+    # E-mail delivery. A send task takes this many outbox rows over one SMTP connection.
+    MAIL_BATCH_SIZE = 50
+    # Transient failures (4xx, connection trouble) are tried again after a delay that doubles
+    # from MAIL_RETRY_DELAY up to MAIL_RETRY_MAX_DELAY, with jitter; the row fails after
+    # MAIL_MAX_ATTEMPTS attempts.
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_DELAY = 30.0
+    MAIL_RETRY_MAX_DELAY = 3600.0
+    # A row claimed this long ago and still not sent belongs to a delivery that died: the
+    # sweep hands it out again. Longer than the task time limit (see celery_settings).
+    MAIL_LEASE = 600
+    # The sweep runs this often (Celery beat, or `flask board sweep --every`), and leaves
+    # alone what is younger than SWEEP_GRACE seconds: its own task is probably under way.
+    SWEEP_INTERVAL = 60
+    SWEEP_GRACE = 60
+    # Daily digests of a day's matches go out the next morning at this hour, cluster time.
+    DIGEST_HOUR = 7
+    # Matched firms that have not offered are reminded this many days before the deadline.
+    REMINDER_DAYS = 3
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -77,7 +107,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         if value is None or value == "":
             continue
         default = getattr(Defaults, name)
-        settings[name] = int(value) if isinstance(default, int) else value
+        if isinstance(default, bool | str) or default is None:
+            settings[name] = value
+        else:
+            settings[name] = type(default)(value)
     return settings
 
 

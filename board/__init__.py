@@ -115,6 +115,12 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CLUSTER_TIMEZONE"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # With Redis down, sign-in still works: limits fall back to each process's memory.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
     if production:
         app.config.update(
             SESSION_COOKIE_SECURE=True,
@@ -167,16 +173,31 @@ def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
         "task_soft_time_limit": 240,
         "broker_transport_options": {
             "visibility_timeout": 3600,
-            "socket_connect_timeout": 2,
+            "socket_connect_timeout": 1,
             "socket_timeout": 5,
+            # Publishing (the web request, the sweep) tries the broker twice, 0.2 s apart,
+            # and then gives up: the state change is committed, and the sweep re-sends what
+            # was not published. Without these, kombu retries for seconds while the user waits.
+            "max_retries": 1,
+            "interval_start": 0.2,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
         },
-        # The web request publishing a task must not hang when Redis is down.
         "broker_connection_timeout": 2,
         "broker_connection_retry_on_startup": True,
         # With late acknowledgement, prefetching more than one message would hold messages
         # hostage behind a long task.
         "worker_prefetch_multiplier": 1,
         "task_default_queue": "board",
+        # The sweep repairs what a lost message or a dead worker left undone, and sends
+        # digests and reminders; it is safe to run twice at once.
+        "beat_schedule": {
+            "sweep": {
+                "task": "notify.sweep",
+                "schedule": float(app_config.get("SWEEP_INTERVAL", 60)),
+                "options": {"expires": float(app_config.get("SWEEP_INTERVAL", 60))},
+            }
+        },
         "timezone": "UTC",
         "enable_utc": True,
     }

@@ -1,7 +1,9 @@
-"""`flask --app wsgi board …`: set up the database, add staff, load demo data, import firms."""
+"""`flask --app wsgi board …`: set up the database, add staff, load demo data, import firms,
+run the sweep."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +14,9 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from slugify import slugify
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from board import competences
+from board import competences, notifications
 from board.auth.passwords import hash_password
 from board.auth.services import create_staff, find_user
 from board.errors import DomainError
@@ -98,6 +101,34 @@ def import_members_command(file: Path, invite: bool) -> None:
         click.echo(f"  line {line}: {reason}")
 
 
+@cli.command("sweep")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep running, once every this many seconds (without a worker and beat).",
+)
+def sweep_command(every: int | None) -> None:
+    """Send what is due: retries, lost e-mails, digests, reminders; expire old needs.
+
+    With a worker and Celery beat this runs by itself every minute; the embedded default
+    (no REDIS_URL) runs it with --every instead.
+    """
+    while True:
+        try:
+            done = notifications.sweep()
+        except SQLAlchemyError as exc:  # the database restarting: try again next time
+            db.session.rollback()
+            click.echo(f"sweep failed: {exc}", err=True)
+            done = {}
+        if done and (every is None or any(done.values())):
+            click.echo(", ".join(f"{key} {value}" for key, value in done.items()))
+        if every is None:
+            return
+        db.session.remove()
+        time.sleep(every)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -180,6 +211,8 @@ def seed_demo_needs() -> int:
             moderation_reason=demo["reason"],
             submitted_at=None if status == NeedStatus.DRAFT else now,
             published_at=now if status in NEED_PUBLISHED else None,
+            # Demo needs are on the board already; nobody is e-mailed about them.
+            fanned_out_at=now if status in NEED_PUBLISHED else None,
             closed_at=now if status == NeedStatus.CLOSED else None,
         )
         db.session.add(need)

@@ -18,12 +18,13 @@ from board.models import (
     application_competences,
     member_competences,
     need_competences,
+    user_competences,
     utcnow,
 )
 from board.taxonomy import TAXONOMY
 
 # Every table that refers to competences; a merge moves all of them.
-REFERENCES = (member_competences, need_competences, application_competences)
+REFERENCES = (member_competences, need_competences, application_competences, user_competences)
 
 
 def load_taxonomy() -> tuple[int, int]:

@@ -98,6 +98,17 @@ def offer_status_label(status: str) -> str:
     return labels.get(status, status)
 
 
+def notification_status_label(status: str) -> str:
+    labels = {
+        "pending": _("Waiting"),
+        "sending": _("Being sent"),
+        "sent": _("Sent"),
+        "failed": _("Failed"),
+        "suppressed": _("Not sent: address refused"),
+    }
+    return labels.get(status, status)
+
+
 def report_reason_label(reason: str) -> str:
     labels = {
         "spam": _("Spam or advertising"),
@@ -149,6 +160,7 @@ def init_app(app: Flask) -> None:
         member_status_label=member_status_label,
         need_status_label=need_status_label,
         offer_status_label=offer_status_label,
+        notification_status_label=notification_status_label,
         work_mode_label=work_mode_label,
         report_reason_label=report_reason_label,
         language_name=language_name,

@@ -11,7 +11,7 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -39,16 +39,25 @@ class PermanentMailError(MailError):
 
 
 def compose(
-    *, to: str, subject: str, template: str, message_id: str | None = None, **context: Any
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
 ) -> EmailMessage:
     """Build a text + HTML message from `templates/email/<template>.txt` and `.html`."""
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = subject
+    # A subject carries user text (a need's title): line breaks in it would end the header.
+    message["Subject"] = " ".join(subject.split())
     message["From"] = formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"]))
     message["To"] = to
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(render_template(f"email/{template}.txt", **context))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     return message

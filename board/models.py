@@ -167,6 +167,17 @@ need_competences = sa.Table(
 )
 
 
+# A user's personal filter: when set, only needs with one of these competences reach them.
+user_competences = sa.Table(
+    "user_competences",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "competence_id", sa.ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
 application_competences = sa.Table(
     "application_competences",
     db.metadata,
@@ -263,6 +274,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member | None] = relationship(back_populates="users")
+    competences: Mapped[list[Competence]] = relationship(
+        secondary=user_competences, order_by="Competence.position"
+    )
 
     @validates("email")
     def _normalise_email(self, key: str, value: str) -> str:
@@ -357,6 +371,11 @@ class Need(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the worker turned the need's matches into e-mails; NULL on an open need means
+    # the fan-out has not run yet, and the sweep starts it again.
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    award_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
     author: Mapped[User | None] = relationship()
@@ -495,15 +514,44 @@ class Report(db.Model):
         return f"<Report {self.reason} {self.status}>"
 
 
+class NeedMatch(db.Model):
+    """A member firm that matched a need when it opened, and why: a snapshot, never recomputed."""
+
+    __tablename__ = "need_matches"
+
+    need_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # Share of the need's competences the firm covers, 0 < score <= 1.
+    score: Mapped[float]
+    # The ids of the need's competences the firm has.
+    competence_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    need: Mapped[Need] = relationship()
+    member: Mapped[Member] = relationship()
+
+
 class Notification(db.Model):
-    """One e-mail to one user about one event: the outbox row that makes it sent exactly once."""
+    """One e-mail to one user: the outbox row that makes it sent exactly once.
+
+    `key` names what the e-mail is about (`need_match:need:12`, `offer_received:event:40`,
+    `digest:2026-11-23`); a user gets at most one row per key.
+    """
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.UniqueConstraint("user_id", "event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    event_id: Mapped[int] = mapped_column(
+    key: Mapped[str] = mapped_column(sa.String(80))
+    event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("audit_events.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(sa.String(40))
@@ -511,20 +559,35 @@ class Notification(db.Model):
         sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True
     )
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"))
+    # What a digest lists: {"day": "2026-11-23", "need_ids": [...]}.
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[NotificationStatus] = mapped_column(
-        str_enum(NotificationStatus, "notification_status"),
-        default=NotificationStatus.PENDING,
-        index=True,
+        str_enum(NotificationStatus, "notification_status"), default=NotificationStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    # A pending row is not sent before this time (set after a transient failure).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a delivery claimed the row; a row left `sending` long after is taken back.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
-    event: Mapped[AuditEvent] = relationship()
+    event: Mapped[AuditEvent | None] = relationship()
     need: Mapped[Need | None] = relationship()
     offer: Mapped[Offer | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Notification {self.kind} to user {self.user_id}: {self.status}>"
+
+
+class Suppression(db.Model):
+    """An address the mail server refused for good: later e-mails to it are not attempted."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,37 +1,60 @@
 """Who hears about what, and the outbox that makes each e-mail go out once.
 
-A service that changes state calls one of the announcing functions below inside its own
-transaction: they add one Notification row per recipient, tied to the AuditEvent of the
-change, and start the `notify.deliver` job when that transaction commits. The job claims
-each row before touching SMTP, so running it twice (a retry, a message delivered twice)
-sends nothing twice.
+1. A service that changes state calls one of the announcing functions below inside its own
+   transaction. For a single e-mail per person (need approved, offer received…) they add one
+   Notification row per recipient; when a need opens they record its matches (`NeedMatch`, the
+   firms and competences as they are at that moment) and leave `Need.fanned_out_at` empty.
+2. After the commit the `notify.fan_out` job turns the matches into rows for the users who
+   want instant e-mails, and `notify.send` jobs deliver rows in batches over one SMTP
+   connection each. A row is claimed (pending → sending) before SMTP is touched, so two
+   deliveries of the same row send it once.
+3. The sweep (`notify.sweep`, every minute) repairs what a lost message, a dead worker or a
+   broker outage left behind, and sends digests and reminders. Everything it does is keyed by
+   a unique row or a conditional UPDATE, so two sweeps at once do no harm.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from board.errors import DomainError
 from board.extensions import db
 from board.jobs import dispatch, job
 from board.mail import PermanentMailError, TransientMailError, compose, open_transport
 from board.models import (
     Application,
     AuditEvent,
+    Competence,
     Member,
+    MemberStatus,
     Need,
+    NeedMatch,
+    NeedStatus,
     Notification,
     NotificationStatus,
+    NotifyMode,
     Offer,
     OfferStatus,
+    Suppression,
     User,
+    member_competences,
+    need_competences,
+    user_competences,
     utcnow,
 )
 from board.web import external_url
@@ -40,6 +63,10 @@ log = logging.getLogger(__name__)
 
 # Kind → subject; the body is the template pair templates/email/<kind>.txt and .html.
 SUBJECTS = {
+    "need_match": _l("A new need matches your firm: %(title)s"),
+    "digest": _l("Needs that matched your firm on %(title)s"),
+    "deadline_reminder": _l("Offers close soon: %(title)s"),
+    "award_reminder": _l("Offers have closed: award or cancel %(title)s"),
     "need_approved": _l("Your need is published: %(title)s"),
     "need_rejected": _l("Your need was not accepted: %(title)s"),
     "need_changes_requested": _l("Changes requested to your need: %(title)s"),
@@ -53,6 +80,14 @@ SUBJECTS = {
     "need_submitted": _l("A need waits for your review: %(title)s"),
     "application_submitted": _l("A firm applies to join the board: %(title)s"),
 }
+
+# E-mails a user chose to receive about needs; they carry a one-click unsubscribe link.
+SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
+
+UNSUBSCRIBE_SALT = "unsubscribe"
+
+
+# Single e-mails about an event ------------------------------------------------------------
 
 
 def active_users(members: Iterable[Member]) -> list[User]:
@@ -75,21 +110,32 @@ def announce(
     """Queue one e-mail of `kind` per user about `event`; they go out after the commit."""
     if kind not in SUBJECTS:
         raise KeyError(f"unknown notification kind {kind!r}")
-    count = 0
+    added = []
     for user in users:
         if not user.is_active:
             continue
-        db.session.add(Notification(user=user, event=event, kind=kind, need=need, offer=offer))
-        count += 1
-    if count:
+        notification = Notification(
+            user=user,
+            key=f"{kind}:event:{event.id}",
+            event=event,
+            kind=kind,
+            need=need,
+            offer=offer,
+            next_attempt_at=_unsent_after(utcnow()),
+        )
+        db.session.add(notification)
+        added.append(notification)
+    if added:
         db.session.flush()
-        dispatch("notify.deliver", event.id)
-    return count
+        dispatch_sends([n.id for n in added])
+    return len(added)
 
 
 def need_opened(need: Need, event: AuditEvent) -> None:
-    """A need was approved and is open: tell its author."""
+    """A need was approved and is open: tell its author, and record who it matches."""
     announce(event, "need_approved", [need.author] if need.author else [], need=need)
+    record_matches(need)
+    dispatch("notify.fan_out", need.id)
 
 
 def need_rejected(need: Need, event: AuditEvent) -> None:
@@ -151,6 +197,352 @@ def offer_hidden(offer: Offer, event: AuditEvent) -> None:
     announce(event, "offer_hidden", active_users([offer.member]), need=offer.need, offer=offer)
 
 
+# Matching ---------------------------------------------------------------------------------
+
+
+def record_matches(need: Need) -> list[NeedMatch]:
+    """Record the active firms, other than the requester, sharing a competence with the need.
+
+    The score is the share of the need's competences the firm covers. This runs in the
+    transaction that opens the need, so the matches are the competences as they were then.
+    """
+    wanted = {competence.id for competence in need.competences}
+    if not wanted:
+        return []
+    pairs = db.session.execute(
+        select(member_competences.c.member_id, member_competences.c.competence_id)
+        .join(Member, Member.id == member_competences.c.member_id)
+        .where(
+            member_competences.c.competence_id.in_(wanted),
+            Member.status == MemberStatus.ACTIVE,
+            Member.id != need.member_id,
+        )
+    ).all()
+    shared: dict[int, list[int]] = defaultdict(list)
+    for member_id, competence_id in pairs:
+        shared[member_id].append(competence_id)
+    existing = set(
+        db.session.scalars(select(NeedMatch.member_id).where(NeedMatch.need_id == need.id))
+    )
+    matches = [
+        NeedMatch(
+            need_id=need.id,
+            member_id=member_id,
+            score=len(ids) / len(wanted),
+            competence_ids=sorted(ids),
+        )
+        for member_id, ids in shared.items()
+        if member_id not in existing
+    ]
+    db.session.add_all(matches)
+    return matches
+
+
+def _filter_allows(need_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """A user without a personal competence filter, or whose filter shares one with the need."""
+    has_filter = exists().where(user_competences.c.user_id == User.id)
+    overlaps = exists().where(
+        user_competences.c.user_id == User.id,
+        user_competences.c.competence_id.in_(
+            select(need_competences.c.competence_id).where(need_competences.c.need_id == need_id)
+        ),
+    )
+    return or_(~has_filter, overlaps)
+
+
+def _reachable() -> ColumnElement[bool]:
+    """Users who can sign in, of firms that are active."""
+    return and_(
+        User.active.is_(True),
+        User.password_hash.is_not(None),
+        Member.status == MemberStatus.ACTIVE,
+    )
+
+
+def match_recipients(need_id: int, modes: Sequence[NotifyMode]) -> list[int]:
+    """Ids of the users of the need's matched firms who asked for these kinds of e-mail."""
+    query = (
+        select(User.id)
+        .join(Member, Member.id == User.member_id)
+        .join(NeedMatch, NeedMatch.member_id == Member.id)
+        .where(
+            NeedMatch.need_id == need_id,
+            _reachable(),
+            User.notify.in_(modes),
+            _filter_allows(need_id),
+        )
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def add_rows(rows: Sequence[dict[str, Any]]) -> None:
+    """Insert outbox rows, skipping any whose (user, key) is already there."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    defaults = {
+        "event_id": None,
+        "need_id": None,
+        "offer_id": None,
+        "data": {},
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "next_attempt_at": _unsent_after(now),
+    }
+    for start in range(0, len(rows), 500):
+        chunk = [{**defaults, **row} for row in rows[start : start + 500]]
+        statement = insert(Notification).values(chunk)
+        db.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "key"]))
+
+
+def need_key(kind: str, need_id: int) -> str:
+    return f"{kind}:need:{need_id}"
+
+
+def add_need_rows(kind: str, need_id: int, user_ids: Iterable[int]) -> list[int]:
+    """One row of `kind` about a need per user (once ever); the ids of those still pending."""
+    key = need_key(kind, need_id)
+    add_rows([{"user_id": u, "key": key, "kind": kind, "need_id": need_id} for u in user_ids])
+    return pending_ids(Notification.key == key)
+
+
+def pending_ids(*conditions: ColumnElement[bool]) -> list[int]:
+    query = select(Notification.id).where(
+        Notification.status == NotificationStatus.PENDING, *conditions
+    )
+    return list(db.session.scalars(query.order_by(Notification.id)))
+
+
+@job("notify.fan_out")
+def fan_out(need_id: int) -> int:
+    """Turn an open need's matches into one e-mail per instant user; return how many rows."""
+    need = db.session.get(Need, need_id)
+    if need is None or need.fanned_out_at is not None:
+        return 0
+    count = 0
+    if need.status == NeedStatus.OPEN:
+        users = match_recipients(need_id, [NotifyMode.INSTANT])
+        key = f"need_match:need:{need_id}"
+        add_rows(
+            [{"user_id": u, "key": key, "kind": "need_match", "need_id": need_id} for u in users]
+        )
+        count = len(users)
+    # Whoever sets the mark dispatches; a fan-out running twice at once sends nothing twice.
+    marked = db.session.execute(
+        update(Need)
+        .where(Need.id == need_id, Need.fanned_out_at.is_(None))
+        .values(fanned_out_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount == 1:
+        dispatch_sends(
+            pending_ids(Notification.need_id == need_id, Notification.kind == "need_match")
+        )
+    db.session.commit()
+    log.info("Need %s matched %s users", need_id, count)
+    return count
+
+
+# Delivery ---------------------------------------------------------------------------------
+
+
+def dispatch_sends(ids: Sequence[int]) -> None:
+    """Start `notify.send` for these rows, in batches, after the commit."""
+    size = current_app.config["MAIL_BATCH_SIZE"]
+    for start in range(0, len(ids), size):
+        dispatch("notify.send", *ids[start : start + size])
+
+
+def _unsent_after(moment: datetime) -> datetime:
+    """When the sweep should send a new row whose own task has not (the broker was down)."""
+    return moment + timedelta(seconds=current_app.config["SWEEP_GRACE"])
+
+
+def _sweep_after(moment: datetime) -> datetime:
+    """When the sweep should hand out a pending row again if its own task has not sent it."""
+    return moment + timedelta(seconds=current_app.config["MAIL_LEASE"])
+
+
+def claim(ids: Sequence[int]) -> list[int]:
+    """Mark pending rows as being sent; return those this delivery got (others have the rest)."""
+    if not ids:
+        return []
+    now = utcnow()
+    claimed = db.session.scalars(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == NotificationStatus.PENDING)
+        .values(
+            status=NotificationStatus.SENDING,
+            attempts=Notification.attempts + 1,
+            claimed_at=now,
+            next_attempt_at=_sweep_after(now),
+        )
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next attempt: doubling from MAIL_RETRY_DELAY, capped, jittered."""
+    config = current_app.config
+    ceiling = min(config["MAIL_RETRY_MAX_DELAY"], config["MAIL_RETRY_DELAY"] * 2 ** (attempts - 1))
+    # "Equal jitter": at least half the delay, so retries neither stampede nor come too soon.
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311  (timing, not secrets)
+
+
+def is_suppressed(email: str) -> bool:
+    return db.session.scalar(select(Suppression.id).where(Suppression.email == email)) is not None
+
+
+def suppress(email: str, reason: str) -> None:
+    if not is_suppressed(email):
+        db.session.add(Suppression(email=email, reason=reason[:1000]))
+
+
+def _finish(notification: Notification, status: NotificationStatus, error: str = "") -> None:
+    notification.status = status
+    notification.last_error = error[:1000]
+    notification.claimed_at = None
+    if status == NotificationStatus.SENT:
+        notification.sent_at = utcnow()
+        notification.next_attempt_at = None
+    db.session.commit()
+
+
+@job("notify.send")
+def send(*ids: int) -> float | None:
+    """Deliver these outbox rows over one SMTP connection.
+
+    Returns the delay in seconds after which rows that failed for now should be tried again
+    (the worker's task retries itself then), or None when nothing is left to retry.
+    """
+    claimed = claim(ids)
+    retry_in: float | None = None
+    with open_transport() as transport:
+        for position, notification_id in enumerate(claimed):
+            notification = db.session.get(Notification, notification_id)
+            if notification is None:
+                continue
+            if is_suppressed(notification.user.email):
+                _finish(notification, NotificationStatus.SUPPRESSED, "address suppressed")
+                continue
+            try:
+                transport.send(compose_notification(notification))
+            except TransientMailError as exc:
+                delay = _postpone(notification, str(exc))
+                if delay is not None:
+                    retry_in = delay if retry_in is None else min(retry_in, delay)
+                if getattr(transport, "connection", True) is None:
+                    # The server is unreachable: the rest of the batch waits with this row.
+                    for rest in claimed[position + 1 :]:
+                        other = db.session.get(Notification, rest)
+                        if other is not None:
+                            _postpone(other, str(exc), count_attempt=False)
+                    break
+            except PermanentMailError as exc:
+                suppress(notification.user.email, str(exc))
+                _finish(notification, NotificationStatus.FAILED, str(exc))
+                log.warning("Notification %s failed for good: %s", notification_id, exc)
+            else:
+                _finish(notification, NotificationStatus.SENT)
+    return retry_in
+
+
+def _postpone(notification: Notification, error: str, count_attempt: bool = True) -> float | None:
+    """Put a row back to pending for a later attempt, or fail it after the last one."""
+    if not count_attempt:
+        notification.attempts = max(0, notification.attempts - 1)
+    if notification.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        _finish(notification, NotificationStatus.FAILED, f"gave up after retries: {error}")
+        return None
+    delay = retry_delay(max(notification.attempts, 1))
+    notification.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    _finish(notification, NotificationStatus.PENDING, error)
+    return delay
+
+
+def retry(notification: Notification, actor: User) -> None:
+    """Staff send a failed or suppressed e-mail again, lifting the address's suppression."""
+    from board import audit
+
+    if notification.status not in (NotificationStatus.FAILED, NotificationStatus.SUPPRESSED):
+        raise DomainError(_("Only an e-mail that failed or was not sent can be sent again."))
+    db.session.execute(
+        Suppression.__table__.delete().where(Suppression.email == notification.user.email)
+    )
+    notification.status = NotificationStatus.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = _sweep_after(utcnow())
+    audit.record("notification.retried", notification, actor, email=notification.user.email)
+    dispatch_sends([notification.id])
+    db.session.commit()
+
+
+# Composing --------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user: User) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(user.id)
+
+
+def user_from_unsubscribe_token(token: str) -> User | None:
+    try:
+        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
+            token
+        )
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def unsubscribe(user: User) -> bool:
+    """Switch a user's e-mails about matching needs off; False if they already were."""
+    from board import audit
+
+    if user.notify == NotifyMode.OFF:
+        return False
+    user.notify = NotifyMode.OFF
+    audit.record("user.unsubscribed", user, None)
+    db.session.commit()
+    return True
+
+
+def matched_competences(need: Need, member_id: int | None) -> tuple[list[Competence], float]:
+    """The need's competences the firm had when it matched, and its score."""
+    match = db.session.get(NeedMatch, (need.id, member_id)) if member_id else None
+    if match is None:
+        return [], 0.0
+    wanted = set(match.competence_ids)
+    return [c for c in need.competences if c.id in wanted], match.score
+
+
+def digest_entries(notification: Notification) -> list[dict[str, Any]]:
+    """The needs a digest lists, each with the competences the firm matched, best first."""
+    need_ids = notification.data.get("need_ids", [])
+    needs = db.session.scalars(
+        select(Need)
+        .where(Need.id.in_(need_ids))
+        .options(selectinload(Need.competences), selectinload(Need.member))
+    ).all()
+    entries = []
+    for need in needs:
+        competences, score = matched_competences(need, notification.user.member_id)
+        entries.append(
+            {
+                "need": need,
+                "competences": competences,
+                "score": score,
+                "url": external_url("needs.detail", need_id=need.id),
+            }
+        )
+    return sorted(entries, key=lambda entry: (-entry["score"], entry["need"].id))
+
+
 def compose_notification(notification: Notification) -> EmailMessage:
     """The e-mail for a notification, in its recipient's language."""
     user, need, offer, event = (
@@ -160,16 +552,34 @@ def compose_notification(notification: Notification) -> EmailMessage:
         notification.event,
     )
     application = (
-        db.session.get(Application, event.target_id) if event.target_type == "application" else None
+        db.session.get(Application, event.target_id)
+        if event is not None and event.target_type == "application"
+        else None
     )
-    title = need.title if need else application.member_name if application else ""
+    context: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if notification.kind in SUBSCRIBED_KINDS:
+        unsubscribe_url = external_url("account.unsubscribe", token=unsubscribe_token(user))
+        context["unsubscribe_url"] = unsubscribe_url
+        context["account_url"] = external_url("account.settings")
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+        context["competences"], context["score"] = matched_competences(need, user.member_id)
     with force_locale(user.locale):
+        if notification.kind == "digest":
+            context["entries"] = digest_entries(notification)
+            context["day"] = date.fromisoformat(notification.data["day"])
+        title = need.title if need else application.member_name if application else ""
+        if notification.kind == "digest":
+            title = format_date(context["day"])
         domain = current_app.config["MAIL_FROM"].rpartition("@")[2]
         return compose(
             to=user.email,
             subject=str(SUBJECTS[notification.kind] % {"title": title}),
             template=notification.kind,
             message_id=f"<notification-{notification.id}@{domain}>",
+            headers=headers,
             user=user,
             need=need,
             offer=offer,
@@ -177,63 +587,194 @@ def compose_notification(notification: Notification) -> EmailMessage:
             application=application,
             need_url=external_url("needs.detail", need_id=need.id) if need else None,
             applications_url=external_url("staff.applications"),
+            **context,
         )
 
 
-def claim(notification_id: int) -> bool:
-    """Mark a pending notification as being sent; False if another delivery has it."""
-    result = db.session.execute(
-        update(Notification)
+# The sweep --------------------------------------------------------------------------------
+
+
+def _cluster_day_bounds(day: date) -> tuple[datetime, datetime]:
+    from board.needs.services import cluster_zone
+
+    zone = cluster_zone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def due_digest_days(now: datetime) -> list[date]:
+    """The days whose digest is due: yesterday once DIGEST_HOUR has passed, and the day before
+    (in case the sweep did not run that morning)."""
+    from board.needs.services import cluster_zone
+
+    local = now.astimezone(cluster_zone())
+    latest = local.date() - timedelta(
+        days=1 if local.hour >= current_app.config["DIGEST_HOUR"] else 2
+    )
+    return [latest - timedelta(days=1), latest]
+
+
+def queue_digests(day: date) -> list[int]:
+    """One digest row per daily user with matches on needs published that day; new row ids."""
+    start, end = _cluster_day_bounds(day)
+    query = (
+        select(User.id, Need.id)
+        .join(Member, Member.id == User.member_id)
+        .join(NeedMatch, NeedMatch.member_id == Member.id)
+        .join(Need, Need.id == NeedMatch.need_id)
         .where(
-            Notification.id == notification_id, Notification.status == NotificationStatus.PENDING
+            Need.published_at >= start,
+            Need.published_at < end,
+            Need.status == NeedStatus.OPEN,
+            _reachable(),
+            User.notify == NotifyMode.DAILY,
+            _filter_allows(Need.id),
         )
-        .values(status=NotificationStatus.SENDING, attempts=Notification.attempts + 1)
+        .order_by(User.id, Need.id)
+    )
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for user_id, need_id in db.session.execute(query):
+        by_user[user_id].append(need_id)
+    key = f"digest:{day.isoformat()}"
+    add_rows(
+        [
+            {"user_id": user_id, "key": key, "kind": "digest",
+             "data": {"day": day.isoformat(), "need_ids": need_ids}}
+            for user_id, need_ids in by_user.items()
+        ]
+    )  # fmt: skip
+    return pending_ids(Notification.key == key)
+
+
+def _mark(need_id: int, column: Any, now: datetime) -> bool:
+    """Set a need's reminder mark if nobody has; True for the one sweep that set it."""
+    result = db.session.execute(
+        update(Need)
+        .where(Need.id == need_id, column.is_(None))
+        .values({column.key: now})
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return result.rowcount == 1
 
 
-@job("notify.deliver")
-def deliver(event_id: int) -> None:
-    """Send the pending e-mails of one event over one SMTP connection."""
-    pending = db.session.scalars(
-        select(Notification.id).where(
-            Notification.event_id == event_id, Notification.status == NotificationStatus.PENDING
+def queue_deadline_reminders(now: datetime) -> list[int]:
+    """Remind matched firms that have not offered, a few days before offers close."""
+    soon = now + timedelta(days=current_app.config["REMINDER_DAYS"])
+    needs = db.session.scalars(
+        select(Need.id).where(
+            Need.status == NeedStatus.OPEN,
+            Need.deadline_reminded_at.is_(None),
+            Need.offers_close_at > now,
+            Need.offers_close_at <= soon,
+            # A need published this close to its deadline was announced moments ago.
+            Need.published_at <= now - timedelta(days=1),
         )
     ).all()
-    with open_transport() as transport:
-        for notification_id in pending:
-            if not claim(notification_id):
-                continue
-            notification = db.session.get(Notification, notification_id)
-            assert notification is not None
-            try:
-                transport.send(compose_notification(notification))
-            except TransientMailError as exc:
-                # Back to pending: the retry of this job (or the sweep) sends it.
-                notification.status = NotificationStatus.PENDING
-                notification.last_error = str(exc)[:1000]
-                db.session.commit()
-                raise
-            except PermanentMailError as exc:
-                notification.status = NotificationStatus.FAILED
-                notification.last_error = str(exc)[:1000]
-                db.session.commit()
-                log.warning("Notification %s failed for good: %s", notification_id, exc)
-                continue
-            notification.status = NotificationStatus.SENT
-            notification.sent_at = utcnow()
-            notification.last_error = ""
-            db.session.commit()
+    ids: list[int] = []
+    for need_id in needs:
+        if not _mark(need_id, Need.deadline_reminded_at, now):
+            continue
+        offered = select(Offer.member_id).where(Offer.need_id == need_id)
+        offering_users = set(db.session.scalars(select(User.id).where(User.member_id.in_(offered))))
+        users = [
+            user_id
+            for user_id in match_recipients(need_id, [NotifyMode.INSTANT, NotifyMode.DAILY])
+            if user_id not in offering_users
+        ]
+        key = f"deadline_reminder:need:{need_id}"
+        add_rows(
+            [
+                {"user_id": u, "key": key, "kind": "deadline_reminder", "need_id": need_id}
+                for u in users
+            ]
+        )
+        ids += pending_ids(Notification.key == key)
+    return ids
 
 
-def notifications_for(need: Need) -> list[Notification]:
-    """The e-mails about a need, newest first (for staff and tests)."""
-    query = (
-        select(Notification)
-        .where(Notification.need_id == need.id)
-        .options(selectinload(Notification.user))
-        .order_by(Notification.id.desc())
+def queue_award_reminders(now: datetime) -> list[int]:
+    """Ask the requester to award or cancel a need whose offers have closed."""
+    needs = db.session.scalars(
+        select(Need).where(
+            Need.status == NeedStatus.OPEN,
+            Need.award_reminded_at.is_(None),
+            Need.offers_close_at <= now,
+        )
+    ).all()
+    ids: list[int] = []
+    for need in needs:
+        if not _mark(need.id, Need.award_reminded_at, now):
+            continue
+        author = need.author
+        users = [author] if author is not None and author.is_active else active_users([need.member])
+        key = f"award_reminder:need:{need.id}"
+        add_rows(
+            [
+                {"user_id": u.id, "key": key, "kind": "award_reminder", "need_id": need.id}
+                for u in users
+            ]
+        )
+        ids += pending_ids(Notification.key == key)
+    return ids
+
+
+@job("notify.sweep")
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Find and restart what was left undone; send due digests and reminders."""
+    from board.needs.services import expire_needs
+
+    now = now or utcnow()
+    config = current_app.config
+    grace = now - timedelta(seconds=config["SWEEP_GRACE"])
+    done: dict[str, int] = {}
+
+    # Rows claimed by a delivery that died (worker killed, machine lost) go back to pending.
+    stale = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.claimed_at < now - timedelta(seconds=config["MAIL_LEASE"]),
+        )
+        .values(status=NotificationStatus.PENDING, claimed_at=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
     )
-    return list(db.session.scalars(query))
+    done["reclaimed"] = stale.rowcount or 0
+    db.session.commit()
+
+    # Open needs whose fan-out never ran (broker down at approval, message lost).
+    unannounced = db.session.scalars(
+        select(Need.id).where(
+            Need.status == NeedStatus.OPEN,
+            Need.fanned_out_at.is_(None),
+            Need.published_at <= grace,
+        )
+    ).all()
+    for need_id in unannounced:
+        dispatch("notify.fan_out", need_id)
+    done["fan_outs"] = len(unannounced)
+
+    # Pending rows whose time has come: a retry that is due, or a task that never arrived.
+    due = pending_ids(Notification.next_attempt_at <= now)
+    if due:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(due), Notification.status == NotificationStatus.PENDING)
+            .values(next_attempt_at=_sweep_after(now))
+            .execution_options(synchronize_session=False)
+        )
+    dispatch_sends(due)
+    done["resent"] = len(due)
+
+    fresh: list[int] = []
+    for day in due_digest_days(now):
+        fresh += queue_digests(day)
+    done["digests"] = len(fresh)
+    reminders = queue_deadline_reminders(now)
+    done["deadline_reminders"] = len(reminders)
+    awards = queue_award_reminders(now)
+    done["award_reminders"] = len(awards)
+    dispatch_sends(sorted(set(fresh + reminders + awards) - set(due)))
+    db.session.commit()
+
+    done["expired"] = expire_needs(now)
+    return done

@@ -114,6 +114,9 @@ def base_config(database_url: str, mail_folder: Path, **extra: Any) -> dict[str,
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 8,
         "PASSWORD_PARALLELISM": 1,
+        # Retries come in fractions of a second, so tests can watch them happen.
+        "MAIL_RETRY_DELAY": 0.05,
+        "MAIL_RETRY_MAX_DELAY": 0.2,
         **extra,
     }
 
@@ -214,6 +217,8 @@ def ensure_worker(
         "SECRET_KEY": SECRET_KEY,
         "BOARD_INSTANCE_PATH": str(folder),
         "BASE_URL": "http://board.test",
+        "MAIL_RETRY_DELAY": "0.05",
+        "MAIL_RETRY_MAX_DELAY": "0.2",
     }
     worker = Worker(backend, env, folder / "worker.log")
     worker.start()

@@ -13,6 +13,7 @@ from board.auth.passwords import hash_password
 from board.competences import by_slugs
 from board.extensions import db
 from board.models import (
+    NEED_EDITABLE,
     NEED_PUBLISHED,
     Member,
     MemberStatus,
@@ -112,6 +113,8 @@ def make_need(
         status=status,
         submitted_at=now if status != NeedStatus.DRAFT else None,
         published_at=now if status in NEED_PUBLISHED else None,
+        # Published needs made here count as announced; tests of the fan-out approve a need.
+        fanned_out_at=None if status in (*NEED_EDITABLE, NeedStatus.PENDING) else now,
         **fields,
     )
     db.session.add(need)

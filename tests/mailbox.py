@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -24,9 +25,13 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.replies: list[str] = []
+        # Seconds the server takes over each message, to catch a delivery in the middle.
+        self.delay = 0.0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             if self.replies:
                 return self.replies.pop(0)
@@ -39,6 +44,7 @@ class Mailbox:
         with self._lock:
             self.messages.clear()
             self.replies.clear()
+            self.delay = 0.0
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

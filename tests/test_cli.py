@@ -1,8 +1,9 @@
-"""`flask board …`: init, create-staff, seed-demo."""
+"""`flask board …`: init, create-staff, seed-demo, sweep."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -10,8 +11,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import distinct, func, select
 
 from board.extensions import db
-from board.models import Competence, Member, User
+from board.models import Competence, Member, User, utcnow
+from board.notifications import record_matches
+from tests import factories
 from tests.conftest import AuthActions
+from tests.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,3 +79,27 @@ def test_seed_demo_builds_the_cluster_the_readme_describes(
     for email in logins:
         client = app.test_client()
         assert AuthActions(client).login(email, password).status_code == 302, email
+
+
+def test_sweep_sends_what_a_broker_outage_left_behind_and_says_what_it_did(
+    app: Flask, runner: FlaskCliRunner, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        odra = factories.make_member("Odra Software", competences=("kotlin",))
+        wisla = factories.make_member("Wisła Cloud", competences=("kotlin",))
+        factories.make_user(wisla, email="piotr@wisla.example")
+        need = factories.make_need(odra, competences=("kotlin",))
+        # Open, matched, but its fan-out never ran.
+        need.fanned_out_at = None
+        need.published_at = utcnow() - timedelta(minutes=5)
+        record_matches(need)
+        db.session.commit()
+    result = runner.invoke(args=["board", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "fan_outs 1" in result.output
+    (message,) = mailbox.wait_for(1)
+    assert message["To"] == "piotr@wisla.example"
+    again = runner.invoke(args=["board", "sweep"])
+    assert "fan_outs 0" in again.output
+    assert len(mailbox.messages) == 1
+    assert runner.invoke(args=["board", "sweep", "--every", "0"]).exit_code == 2

@@ -228,7 +228,7 @@ def switch(auth: AuthActions, account: factories.Account) -> None:
 
 def only(mailbox: Mailbox, to: str, subject_start: str) -> EmailMessage:
     mailbox.wait_for(1, to=to)
-    found = [m for m in mailbox.to(to) if m["Subject"].startswith(subject_start)]
+    found = [m for m in mailbox.to(to) if m["Subject"].strip().startswith(subject_start)]
     assert len(found) == 1, f"{len(found)} e-mails to {to} starting {subject_start!r}"
     return found[0]
 
@@ -340,9 +340,14 @@ def test_a_line_break_in_the_title_cannot_add_an_email_header(
     assert message["Subject"] == "Your need is published: Urgent Kotlin help Bcc: evil@example.com"
     assert message["Bcc"] is None and message["Cc"] is None
     assert message.get_all("To") == [cast.requester.email]
-    # The staff reviewer was told of the submission; nobody else got anything.
+    match = only(mailbox, cast.supplier.email, "A new need matches your firm:")
+    assert (
+        match["Subject"].strip()
+        == "A new need matches your firm: Urgent Kotlin help Bcc: evil@example.com"
+    )
+    # The staff reviewer was told of the submission, the matching supplier of the need.
     assert sorted(m["To"] for m in mailbox.messages) == sorted(
-        [cast.requester.email, cast.staff.email]
+        [cast.requester.email, cast.staff.email, cast.supplier.email]
     )
     assert not any("evil@example.com" in m.get("To", "") for m in mailbox.messages)
 

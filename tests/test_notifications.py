@@ -1,8 +1,11 @@
-"""The outbox: one row per (user, event), claimed before sending, so nothing goes twice."""
+"""The outbox: one row per (user, what it is about), claimed before sending, so nothing goes
+twice; transient failures retried with backoff, permanent ones failed, suppressed and shown."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -11,8 +14,18 @@ from sqlalchemy import select
 
 from board import notifications
 from board.extensions import db
-from board.models import Member, Need, Notification, NotificationStatus, User
+from board.models import (
+    AuditEvent,
+    Member,
+    Need,
+    Notification,
+    NotificationStatus,
+    Suppression,
+    User,
+    utcnow,
+)
 from board.needs.services import approve_need
+from board.offers.services import OfferData, submit_offer
 from tests import factories
 from tests.conftest import AuthActions, submit
 from tests.mailbox import Mailbox, SMTPServer, free_port, html_of, text_of
@@ -61,9 +74,9 @@ def test_delivering_an_event_again_sends_nothing_twice(
     approve(app, *pending_need)
     mailbox.wait_for(1)
     with app.app_context():
-        event_id = db.session.scalar(select(Notification.event_id))
+        notification_id = db.session.scalar(select(Notification.id))
         for _ in range(3):
-            notifications.deliver(event_id)
+            assert notifications.send(notification_id) is None
     assert len(mailbox.messages) == 1
 
 
@@ -76,12 +89,14 @@ def test_a_row_another_delivery_has_claimed_is_left_alone(
     with app.app_context():
         notification = db.session.scalar(select(Notification))
         assert "cannot reach" in notification.last_error
-        assert notifications.claim(notification.id) is True
-        assert notifications.claim(notification.id) is False  # a second worker gets nothing
+        assert notification.next_attempt_at is not None
+        assert notifications.claim([notification.id]) == [notification.id]
+        assert notifications.claim([notification.id]) == []  # a second worker gets nothing
+        assert notifications.send(notification.id) is None  # nor does a second delivery
         notification.status = NotificationStatus.PENDING
         db.session.commit()
         app.config["SMTP_URL"] = smtp_server.url
-        notifications.deliver(notification.event_id)
+        notifications.send(notification.id)
     assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
     assert len(smtp_server.mailbox.messages) == 1
 
@@ -94,8 +109,11 @@ def test_a_permanent_refusal_marks_the_row_failed_and_is_not_retried(
     (row,) = rows(app)
     assert row[:2] == ("need_approved", NotificationStatus.FAILED)
     with app.app_context():
-        assert "550" in db.session.scalar(select(Notification.last_error))
-        notifications.deliver(db.session.scalar(select(Notification.event_id)))
+        notification = db.session.scalar(select(Notification))
+        assert "550" in notification.last_error
+        assert notifications.is_suppressed("agnieszka@odra.example")
+        notifications.send(notification.id)
+        notifications.sweep(utcnow() + timedelta(days=1))
     assert mailbox.messages == []
 
 
@@ -152,3 +170,133 @@ def test_staff_are_told_when_a_need_waits_for_review_unless_they_turned_it_off(
     message = mailbox.messages[0]
     assert message["Subject"].strip().startswith("A need waits for your review")
     assert f"http://board.test/needs/{need_id}" in text_of(message)
+
+
+def sweep_later(app: Flask, seconds: float) -> dict[str, int]:
+    """Run the sweep as if `seconds` had passed."""
+    with app.app_context():
+        return notifications.sweep(utcnow() + timedelta(seconds=seconds))
+
+
+def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
+) -> None:
+    mailbox.replies += ["451 4.7.1 Greylisted, try again later"] * 2
+    approve(app, *pending_need)
+    assert rows(app) == [("need_approved", NotificationStatus.PENDING, 1)]
+    with app.app_context():
+        first = db.session.scalar(select(Notification))
+        assert "451" in first.last_error
+        # Backoff: the second attempt is not due at once, and the sweep leaves it alone.
+        assert first.next_attempt_at > utcnow()
+    assert sweep_later(app, 0)["resent"] == 0
+    assert sweep_later(app, 5)["resent"] == 1
+    assert rows(app) == [("need_approved", NotificationStatus.PENDING, 2)]
+    assert sweep_later(app, 10)["resent"] == 1
+    assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
+    (message,) = mailbox.messages
+    assert message["To"] == "agnieszka@odra.example"
+    assert sweep_later(app, 3600)["resent"] == 0
+
+
+def test_the_delay_between_attempts_grows_and_has_jitter(app: Flask) -> None:
+    app.config.update(MAIL_RETRY_DELAY=10.0, MAIL_RETRY_MAX_DELAY=100.0)
+    with app.app_context():
+        delays = {n: [notifications.retry_delay(n) for _ in range(50)] for n in (1, 2, 3, 8)}
+    assert all(5 <= d <= 10 for d in delays[1])
+    assert all(10 <= d <= 20 for d in delays[2])
+    assert all(20 <= d <= 40 for d in delays[3])
+    assert all(50 <= d <= 100 for d in delays[8])  # capped
+    assert len(set(delays[1])) > 10  # jittered, so retries do not stampede
+
+
+def test_after_the_last_attempt_the_row_fails_and_is_shown_to_staff(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox, client: FlaskClient
+) -> None:
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    mailbox.replies += ["421 4.3.2 Service not available"] * 3
+    approve(app, *pending_need)
+    sweep_later(app, 5)
+    (row,) = rows(app)
+    assert row == ("need_approved", NotificationStatus.FAILED, 2)
+    assert sweep_later(app, 3600)["resent"] == 0
+    with app.app_context():
+        assert "gave up" in db.session.scalar(select(Notification.last_error))
+        staff = db.session.get(User, pending_need[1])
+    AuthActions(client).login(staff.email, factories.PASSWORD)
+    page = client.get("/staff/notifications").get_data(as_text=True)
+    assert "agnieszka@odra.example" in page and "421" in page
+
+
+def test_a_550_fails_the_row_suppresses_the_address_and_staff_can_send_it_again(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox, client: FlaskClient
+) -> None:
+    mailbox.replies.append("550 5.1.1 No such user here")
+    approve(app, *pending_need)
+    assert rows(app)[0][:2] == ("need_approved", NotificationStatus.FAILED)
+    need_id, staff_id = pending_need
+    with app.app_context():
+        # A later e-mail to the refused address is not attempted.
+        need = db.session.get(Need, need_id)
+        supplier = factories.make_member("Wisła Cloud", competences=("python",))
+        author = db.session.get(User, factories.make_user(supplier).id)
+        data = OfferData(
+            message="We can start in January.", price=Decimal(50000), currency="EUR",
+            available_from=utcnow().date() + timedelta(days=30),
+        )  # fmt: skip
+        submit_offer(need, supplier, author, data)
+    offer_rows = [r for r in rows(app) if r[0] == "offer_received"]
+    assert offer_rows == [("offer_received", NotificationStatus.SUPPRESSED, 1)]
+    assert mailbox.messages == []
+
+    AuthActions(client).login(db_email(app, staff_id), factories.PASSWORD)
+    page = client.get("/staff/notifications").get_data(as_text=True)
+    assert "550 5.1.1 No such user here" in page
+    with app.app_context():
+        failed_id = db.session.scalar(
+            select(Notification.id).where(Notification.kind == "need_approved")
+        )
+    response = submit(
+        client, f"/staff/notifications/{failed_id}/retry", form_page="/staff/notifications"
+    )
+    assert response.status_code == 302
+    (message,) = mailbox.wait_for(1)
+    assert message["Subject"].strip().startswith("Your need is published")
+    with app.app_context():
+        assert db.session.scalar(select(Suppression)) is None
+        assert db.session.get(Notification, failed_id).status == NotificationStatus.SENT
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "notification.retried")
+        )
+        assert event.actor_id == staff_id and event.target_id == failed_id
+    # A row that was sent cannot be sent again from the page.
+    again = submit(
+        client, f"/staff/notifications/{failed_id}/retry", form_page="/staff/notifications"
+    )
+    assert again.status_code == 302
+    assert len(mailbox.messages) == 1
+
+
+def db_email(app: Flask, user_id: int) -> str:
+    with app.app_context():
+        return db.session.get(User, user_id).email
+
+
+def test_a_row_left_sending_by_a_dead_delivery_is_sent_by_the_sweep_after_the_lease(
+    app: Flask, pending_need: tuple[int, int], smtp_server: SMTPServer
+) -> None:
+    mailbox = smtp_server.mailbox
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    approve(app, *pending_need)
+    app.config["SMTP_URL"] = smtp_server.url
+    with app.app_context():
+        notification_id = db.session.scalar(select(Notification.id))
+        # A delivery claims the row and dies before it sends.
+        assert notifications.claim([notification_id]) == [notification_id]
+    lease = app.config["MAIL_LEASE"]
+    assert sweep_later(app, lease / 2)["reclaimed"] == 0
+    assert mailbox.messages == []
+    done = sweep_later(app, lease + 1)
+    assert done["reclaimed"] == 1 and done["resent"] == 1
+    assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
+    assert len(mailbox.messages) == 1

@@ -16,6 +16,7 @@ from tests.test_security import url_for_rule
 STAFF_PAGES = (
     "/staff", "/staff/needs", "/staff/applications", "/staff/competences", "/staff/audit",
     "/staff/reports", "/staff/members", "/staff/users", "/staff/members/new",
+    "/staff/notifications",
 )  # fmt: skip
 
 

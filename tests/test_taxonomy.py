@@ -7,15 +7,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board.competences import by_slugs
 from board.extensions import db
 from board.models import (
     AuditEvent,
     Competence,
     Member,
     Need,
+    User,
     application_competences,
     member_competences,
     need_competences,
+    user_competences,
 )
 from tests import factories
 from tests.conftest import AuthActions, submit
@@ -126,6 +129,9 @@ def test_a_merge_leaves_no_reference_to_the_retired_competence(
     with app.app_context():
         both = factories.make_member("Has both", competences=("docker", "kubernetes")).id
         only_docker = factories.make_member("Docker only", competences=("docker",))
+        filtering = factories.make_user(only_docker, email="filter@docker.example")
+        db.session.get(User, filtering.id).competences = by_slugs(["docker"])
+        db.session.commit()
         need_id = factories.make_need(only_docker, competences=("docker", "terraform")).id
         only_docker = only_docker.id
     docker, kubernetes = competence(app, "docker"), competence(app, "kubernetes")
@@ -133,7 +139,12 @@ def test_a_merge_leaves_no_reference_to_the_retired_competence(
                       {"into": str(kubernetes.id)}, "/staff/competences")  # fmt: skip
     assert response.status_code == 302
     with app.app_context():
-        for table in (member_competences, need_competences, application_competences):
+        for table in (
+            member_competences,
+            need_competences,
+            application_competences,
+            user_competences,
+        ):
             left = select(func.count()).select_from(table).where(table.c.competence_id == docker.id)
             assert db.session.scalar(left) == 0, table.name
         assert [c.slug for c in db.session.get(Member, both).competences] == ["kubernetes"]
@@ -141,11 +152,12 @@ def test_a_merge_leaves_no_reference_to_the_retired_competence(
         assert {c.slug for c in db.session.get(Need, need_id).competences} == {
             "kubernetes", "terraform",
         }  # fmt: skip
+        assert [c.slug for c in db.session.get(User, filtering.id).competences] == ["kubernetes"]
         assert db.session.get(Competence, docker.id).is_retired
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "competence.merged")
         )
-        assert event.detail == {"into": "kubernetes", "moved": 2}
+        assert event.detail == {"into": "kubernetes", "moved": 3}
 
 
 def test_merging_into_itself_or_into_a_retired_one_is_refused(

@@ -6,7 +6,7 @@ and never imports this module.
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from board import notifications
 from board.auth import services as accounts
@@ -35,10 +35,27 @@ def send_password_reset(user_id: int) -> None:
     accounts.send_password_reset(user_id)
 
 
-@shared_task(name="notify.deliver", **MAIL_RETRY)
-def deliver(event_id: int) -> None:
-    """Send the pending e-mails about one event; rows already sent are skipped."""
-    notifications.deliver(event_id)
+@shared_task(name="notify.fan_out")
+def fan_out(need_id: int) -> None:
+    """Turn an open need's matches into outbox rows and start their delivery."""
+    notifications.fan_out(need_id)
+
+
+# The outbox row counts attempts and fails for good after MAIL_MAX_ATTEMPTS, so the task may
+# retry as long as rows are left; max_retries only stops a runaway loop.
+@shared_task(name="notify.send", bind=True, max_retries=100)
+def send(self: Task, *notification_ids: int) -> None:
+    """Deliver a batch of outbox rows over one SMTP connection; retry those that failed for now."""
+    delay = notifications.send(*notification_ids)
+    if delay is not None:
+        raise self.retry(countdown=delay)
+
+
+# Beat publishes it every SWEEP_INTERVAL seconds, expiring when the next one is due.
+@shared_task(name="notify.sweep")
+def sweep() -> None:
+    """Restart what was left undone; send due digests and reminders."""
+    notifications.sweep()
 
 
 @shared_task(name="applications.send_rejection", **MAIL_RETRY)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from board.forms import confirm_field, new_password_field
+from board.forms import CompetencesField, confirm_field, new_password_field
 from board.models import NotifyMode
 
 
@@ -27,6 +27,7 @@ class AccountForm(FlaskForm):
             SelectChoice(NotifyMode.OFF, _l("None")),
         ],
     )
+    competences = CompetencesField(_l("Only needs asking for these competences"))
 
 
 class StaffAccountForm(AccountForm):

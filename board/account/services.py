@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
 
 from board import audit
+from board.competences import usable
+from board.errors import DomainError
 from board.extensions import db
 from board.models import NotifyMode, User
 
@@ -15,6 +19,8 @@ class AccountData:
     locale: str
     notify: NotifyMode
     notify_reviews: bool | None = None
+    # Slugs of a personal competence filter; None leaves the filter as it is.
+    competences: list[str] | None = field(default=None)
 
 
 def update_account(user: User, data: AccountData) -> None:
@@ -25,6 +31,15 @@ def update_account(user: User, data: AccountData) -> None:
     changed = {key: str(value) for key, value in values.items() if getattr(user, key) != value}
     for key, value in values.items():
         setattr(user, key, value)
+    if data.competences is not None and user.member_id is not None:
+        chosen, refused = usable(data.competences)
+        kept = [c for c in user.competences if c.slug in refused and c.is_retired]
+        if [slug for slug in refused if slug not in {c.slug for c in kept}]:
+            raise DomainError(_("Choose competences from the list."), "competences")
+        new = sorted({c.id: c for c in [*chosen, *kept]}.values(), key=lambda c: c.position)
+        if [c.id for c in new] != [c.id for c in user.competences]:
+            changed["competences"] = ", ".join(c.slug for c in new) or "-"
+            user.competences = new
     if changed:
         audit.record("user.settings_changed", user, user, **changed)
     db.session.commit()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from board import competences, notifications
 from board.account import services
 from board.account.forms import AccountForm, PasswordChangeForm, StaffAccountForm
 from board.auth import start_session
 from board.auth.services import change_password
 from board.errors import DomainError
+from board.extensions import csrf, db
 from board.forms import attach_error
 from board.i18n import locale_choices
 from board.models import NotifyMode
@@ -30,19 +32,27 @@ def settings() -> str | Response:
             "locale": user.locale,
             "notify": user.notify,
             "notify_reviews": user.notify_reviews,
+            "competences": [c.slug for c in user.competences],
         }
     )
     form.locale.choices = locale_choices()
+    form.competences.choices = competences.choices(keep=[c.slug for c in user.competences])
     if form.validate_on_submit():
         data = services.AccountData(
             name=form.name.data,
             locale=form.locale.data,
             notify=NotifyMode(form.notify.data),
             notify_reviews=form.notify_reviews.data if user.is_staff else None,
+            competences=None if user.is_staff else (form.competences.data or []),
         )
-        services.update_account(user, data)
-        flash(_("Your settings have been saved."), "success")
-        return redirect(url_for("account.settings"))
+        try:
+            services.update_account(user, data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("Your settings have been saved."), "success")
+            return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form)
 
 
@@ -62,3 +72,21 @@ def password() -> str | Response:
             flash(_("Your password has been changed. Other devices have been signed out."))
             return redirect(url_for("account.settings"))
     return render_template("account/password.html", form=form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str) -> str | tuple[str, int]:
+    """Stop e-mails about matching needs from a link in one of them.
+
+    A GET only asks for confirmation (mail scanners follow links). A POST needs neither a
+    session nor a CSRF token, so that a mail client can send it in one click (RFC 8058): the
+    signed token is the proof.
+    """
+    user = notifications.user_from_unsubscribe_token(token)
+    if user is None:
+        return render_template("account/unsubscribe.html", user=None), 404
+    if request.method == "POST":
+        notifications.unsubscribe(user)
+        return render_template("account/unsubscribe.html", user=user, done=True)
+    return render_template("account/unsubscribe.html", user=user, done=False)

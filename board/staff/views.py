@@ -196,4 +196,4 @@ def reject_application(application_id: int) -> Response:
 
 
 # The other staff pages join this blueprint.
-from board.staff import audit, moderation, taxonomy  # noqa: E402,F401
+from board.staff import audit, moderation, outbox, taxonomy  # noqa: E402,F401
