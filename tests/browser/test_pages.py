@@ -14,7 +14,7 @@ from tests.browser.actions import sign_in
 
 PAGES = ("/", "/login", "/password/forgot", "/members", "/member", "/account")
 SIGNED_IN_ONLY = ("/members", "/member", "/account")
-STAFF_PAGES = ("/staff", "/staff/members/new")
+STAFF_PAGES = ("/staff", "/staff/members/new", "/staff/notifications")
 TITLE = re.compile(r"\S.* · Cluster procurement board$")
 
 # Records the CSP violations the page reports to itself. Playwright's init scripts are not
