@@ -544,7 +544,8 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "key"),
+        # Key first: the sweep and the fan-out look rows up by key.
+        sa.UniqueConstraint("key", "user_id"),
         sa.Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
     )
 

@@ -295,7 +295,7 @@ def add_rows(rows: Sequence[dict[str, Any]]) -> None:
     for start in range(0, len(rows), 500):
         chunk = [{**defaults, **row} for row in rows[start : start + 500]]
         statement = insert(Notification).values(chunk)
-        db.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "key"]))
+        db.session.execute(statement.on_conflict_do_nothing(index_elements=["key", "user_id"]))
 
 
 def need_key(kind: str, need_id: int) -> str:
@@ -615,7 +615,14 @@ def due_digest_days(now: datetime) -> list[date]:
 
 
 def queue_digests(day: date) -> list[int]:
-    """One digest row per daily user with matches on needs published that day; new row ids."""
+    """One digest row per daily user with matches on needs published that day; their ids.
+
+    The rows of a day are added in one transaction, so a day that has any has them all: later
+    sweeps skip it (its unsent rows are the business of the retry and resend rules).
+    """
+    key = f"digest:{day.isoformat()}"
+    if db.session.scalar(select(Notification.id).where(Notification.key == key).limit(1)):
+        return []
     start, end = _cluster_day_bounds(day)
     query = (
         select(User.id, Need.id)
@@ -635,7 +642,6 @@ def queue_digests(day: date) -> list[int]:
     by_user: dict[int, list[int]] = defaultdict(list)
     for user_id, need_id in db.session.execute(query):
         by_user[user_id].append(need_id)
-    key = f"digest:{day.isoformat()}"
     add_rows(
         [
             {"user_id": user_id, "key": key, "kind": "digest",

@@ -181,11 +181,7 @@ def assert_each_matching_user_heard(
     return received
 
 
-@pytest.mark.worker
-def test_each_of_200_matching_users_gets_one_email_and_nobody_else_does(
-    app: Flask, client: FlaskClient, mailbox: Mailbox
-) -> None:
-    """An approval reaches every instant user of every matched firm once, through the worker."""
+def assert_200_users_heard_once(app: Flask, client: FlaskClient, mailbox: Mailbox) -> None:
     with app.app_context():
         people = populate(matching_firms=50, users_per_firm=4)
     assert len(people.matching) == 200
@@ -196,6 +192,22 @@ def test_each_of_200_matching_users_gets_one_email_and_nobody_else_does(
     received = assert_each_matching_user_heard(app, mailbox, people)
     assert set(received.values()) == {1}
     assert outbox(app) == {("need_match", SENT, 1): 200, ("need_approved", SENT, 1): 1}
+
+
+@pytest.mark.worker
+def test_each_of_200_matching_users_gets_one_email_and_nobody_else_does(
+    app: Flask, client: FlaskClient, mailbox: Mailbox
+) -> None:
+    """An approval reaches every instant user of every matched firm once, through the worker."""
+    assert_200_users_heard_once(app, client, mailbox)
+
+
+def test_each_of_200_matching_users_gets_one_email_with_tasks_in_process(
+    app: Flask, client: FlaskClient, mailbox: Mailbox
+) -> None:
+    """The same on the embedded default: no broker, the jobs run in the web process."""
+    assert app.config.get("REDIS_URL") is None
+    assert_200_users_heard_once(app, client, mailbox)
 
 
 # Subprocesses of a board of its own ------------------------------------------------------

@@ -67,7 +67,7 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_status'))
         batch_op.drop_constraint(batch_op.f('uq_notifications_user_id_event_id'), type_='unique')
         batch_op.create_index('ix_notifications_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
-        batch_op.create_unique_constraint(batch_op.f('uq_notifications_user_id_key'), ['user_id', 'key'])
+        batch_op.create_unique_constraint(batch_op.f('uq_notifications_key_user_id'), ['key', 'user_id'])
 
 
 
@@ -75,7 +75,7 @@ def downgrade():
     # Rows without an event (matches, digests, reminders) cannot exist under the old scheme.
     op.execute("DELETE FROM notifications WHERE event_id IS NULL")
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_notifications_user_id_key'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('uq_notifications_key_user_id'), type_='unique')
         batch_op.drop_index('ix_notifications_status_next_attempt_at')
         batch_op.create_unique_constraint(batch_op.f('uq_notifications_user_id_event_id'), ['user_id', 'event_id'])
         batch_op.create_index(batch_op.f('ix_notifications_status'), ['status'], unique=False)
