@@ -154,6 +154,10 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded(
     (approved,) = mailbox.wait_for(1, to=requester.email)
     assert subject(approved) == f"Your need is published: {TITLE}"
     assert need_url in text_of(approved) and need_url in html_of(approved)
+    # The supplier firm has Kotlin and Kubernetes: it hears of the need at once.
+    (match,) = mailbox.wait_for(1, to=supplier.email)
+    assert subject(match) == f"A new need matches your firm: {TITLE}"
+    assert need_url in text_of(match)
     sign_out(page)
 
     # Another firm finds the need by a word of its description and sends an offer.
@@ -208,7 +212,7 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded(
     expect(offer.locator(".badge")).to_have_text("accepted")
     expect(offer.get_by_role("button", name="Accept")).to_have_count(0)
 
-    (accepted,) = mailbox.wait_for(1, to=supplier.email)
+    accepted = mailbox.wait_for(2, to=supplier.email)[-1]
     assert subject(accepted) == f"Your offer was accepted: {TITLE}"
     assert REQUESTER_FIRM in text_of(accepted)
     sign_out(page)
