@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -142,11 +143,16 @@ def deadline_text(closes_at: datetime, now: datetime | None = None) -> str:
     return ngettext("%(num)d day left", "%(num)d days left", days)
 
 
+CODE_AGAINST_DIGITS = re.compile(r"(?<=[A-Z]{3})(?=[\d\u2212-])|(?<=\d)(?=[A-Z]{3})")
+
+
 def money(amount: Decimal | None, currency: str) -> str:
     """An amount in its currency, written the reader's way."""
     if amount is None:
         return ""
-    return format_currency(amount, currency)
+    # Where the locale writes a currency's code rather than a symbol ("PLN", "RON"), keep it
+    # apart from the digits, as CLDR asks: "PLN\u00a098,000.00", not "PLN98,000.00".
+    return CODE_AGAINST_DIGITS.sub("\u00a0", format_currency(amount, currency))
 
 
 def init_app(app: Flask) -> None:

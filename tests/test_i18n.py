@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from board.extensions import db
+from board.i18n import money
 from board.models import User
 from tests import factories
 from tests.conftest import AuthActions
@@ -74,3 +77,13 @@ def test_no_user_facing_text_escapes_gettext(tmp_path: Path) -> None:
         words = [t.strip() for t in re.split(r"<[^>]+>", source) if re.search(r"[A-Za-z]{3}", t)]
         untranslated += [f"{template.name}: {w}" for w in words]
     assert untranslated == []
+
+
+def test_an_amount_keeps_its_currency_code_apart_from_the_digits(app: Flask) -> None:
+    with app.test_request_context():
+        assert money(Decimal("98000"), "PLN") == "PLN\u00a098,000.00"
+        assert money(Decimal("98000"), "EUR") == "€98,000.00"
+        assert money(Decimal("-5"), "RON") == "-RON\u00a05.00"
+        with force_locale("de"):
+            assert money(Decimal("98000"), "PLN") == "98.000,00\u00a0PLN"
+        assert money(None, "PLN") == ""
