@@ -435,8 +435,10 @@ def test_cluster_staff_admit_a_firm_review_needs_hide_an_offer_and_read_the_audi
     )
     expect(offer).to_contain_text("€18,000.00")
     offer.get_by_text("Hide this offer").click()  # opens the <details>
-    # The box to hide the need itself has the very same label: only the article tells them apart.
-    offer.get_by_label("Reason for hiding (shown to the firm)", exact=True).fill(hiding)
+    # Each box says what it hides: the need, or this firm's offer.
+    page.get_by_label(
+        f"Reason for hiding the offer of {SUPPLIER_FIRM} (shown to that firm)", exact=True
+    ).fill(hiding)
     offer.get_by_role("button", name="Hide the offer").click()
     expect(page.get_by_role("status")).to_contain_text(
         "The offer is hidden from the requester and its firm is told why."

@@ -1,0 +1,289 @@
+"""axe-core in a real browser on every main page, as each kind of user sees it.
+
+A page passes when axe finds no serious or critical violation of WCAG 2.1 A/AA or of its
+best practices. Each test signs in once and collects the violations of all its pages, so one
+run lists everything to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from board.auth.tokens import Purpose, make_token
+from board.extensions import db
+from board.members.applications import ApplicationData, submit_application
+from board.models import NeedStatus, Notification, NotificationStatus, ReportReason, User
+from board.notifications import unsubscribe_token
+from board.reports.services import file_report
+from tests import factories
+from tests.browser.actions import sign_in, sign_out
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+
+# Opens every <details> first, so the forms behind a disclosure are checked too; then runs
+# axe and keeps what a report needs.
+RUN_AXE = """
+async (tags) => {
+  document.querySelectorAll("details").forEach((details) => { details.open = true; });
+  const results = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+  return results.violations.map((violation) => ({
+    id: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.map((node) => ({ target: node.target, html: node.html })),
+  }));
+}
+"""
+
+
+@dataclass
+class Audit:
+    """Runs axe on the pages a test shows and collects their serious violations."""
+
+    page: Page
+    base_url: str
+    checked: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def visit(self, path: str, status: int = 200) -> None:
+        response = self.page.goto(f"{self.base_url}{path}")
+        assert response is not None and response.status == status, (
+            f"{path} answered {response and response.status}, not {status}"
+        )
+        expect(self.page).to_have_url(re.compile(re.escape(f"{self.base_url}{path}") + "$"))
+        self.check(path)
+
+    def check(self, label: str) -> None:
+        """Run axe on the page shown now; note its serious and critical violations."""
+        # page.evaluate is not subject to the page's CSP, which allows no inline script.
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE_SOURCE)
+        violations: list[dict[str, Any]] = self.page.evaluate(RUN_AXE, TAGS)
+        self.checked.append(label)
+        for violation in violations:
+            if violation["impact"] in BLOCKING:
+                nodes = "\n".join(
+                    f"      {' '.join(node['target'])}: {node['html']}"
+                    for node in violation["nodes"]
+                )
+                self.failures.append(
+                    f"{label}: {violation['impact']} {violation['id']}: {violation['help']}\n"
+                    f"{nodes}"
+                )
+
+    def assert_clean(self) -> None:
+        if self.failures:
+            pytest.fail(
+                f"axe-core found serious or critical violations ({len(self.checked)} pages "
+                "checked):\n" + "\n".join(self.failures),
+                pytrace=False,
+            )
+
+
+def test_pages_for_anonymous_visitors_have_no_serious_violations(
+    app: Flask, live_server: str, page: Page
+) -> None:
+    with app.app_context():
+        firm = factories.make_member("Odra Software sp. z o.o.")
+        account = factories.make_user(firm, email="agnieszka@odra.example")
+        invited = factories.make_user(firm, email="bartek@odra.example", password=None)
+        user = db.session.get(User, account.id)
+        unsubscribe = unsubscribe_token(user)
+        reset = make_token(user, Purpose.PASSWORD_RESET)
+        invitation = make_token(db.session.get(User, invited.id), Purpose.INVITATION)
+    audit = Audit(page, live_server)
+
+    for path in ("/", "/login", "/password/forgot", "/apply"):
+        audit.visit(path)
+    audit.visit("/no-such-page", status=404)
+    audit.visit(f"/unsubscribe/{unsubscribe}")
+    audit.visit(f"/password/reset/{reset}")
+    audit.visit("/password/reset/not-a-token", status=400)
+    audit.visit(f"/invitations/{invitation}")
+    audit.visit("/invitations/not-a-token", status=400)
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail", exact=True).fill(account.email)
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/login after a wrong password")
+
+    page.goto(f"{live_server}/apply")
+    page.get_by_role("button", name="Send the application").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/apply sent empty")
+
+    page.get_by_label("Firm name").fill("Warta Data sp. z o.o.")
+    page.get_by_label("Your name").fill("Celina Warta")
+    page.get_by_label("Your e-mail address").fill("celina@warta.example")
+    page.get_by_role("button", name="Send the application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    audit.check("/apply sent")
+
+    audit.assert_clean()
+
+
+def test_pages_for_a_requesting_member_have_no_serious_violations(
+    app: Flask, live_server: str, page: Page
+) -> None:
+    with app.app_context():
+        firm = factories.make_member("Odra Software sp. z o.o.", competences=("python", "aws"))
+        user = factories.make_user(firm, email="agnieszka@odra.example", name="Agnieszka")
+        supplier = factories.make_member("Warta Data sp. z o.o.", competences=("kotlin",))
+        supplier_user = factories.make_user(supplier, email="celina@warta.example")
+        other = factories.make_member("Prosna IT sp. z o.o.", competences=("kotlin",))
+        for title in ("Data platform on AWS", "Penetration test of a web shop"):
+            factories.make_need(other, title=title, competences=("python", "aws"))
+        own = factories.make_need(firm, user.id, title="Two senior Kotlin developers")
+        factories.make_offer(own, supplier, supplier_user.id)
+        factories.make_offer(own, other, price="98000")
+        draft = factories.make_need(firm, user.id, title="A mobile app", status=NeedStatus.DRAFT)
+        own_id, draft_id, supplier_slug = own.id, draft.id, supplier.slug
+    audit = Audit(page, live_server)
+    sign_in(page, live_server, user.email, user.password)
+
+    audit.visit("/needs")
+    audit.visit("/needs?q=mainframe")
+    expect(page.get_by_text("No needs match.")).to_be_visible()
+    audit.visit("/needs/new")
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/needs/new sent empty")
+    for path in (
+        f"/needs/{own_id}",
+        "/needs/mine",
+        f"/needs/{draft_id}",
+        f"/needs/{draft_id}/edit",
+        "/offers",
+        "/members",
+        f"/members/{supplier_slug}",
+        "/member",
+        "/member/invite",
+        "/account",
+        "/account/password",
+    ):
+        audit.visit(path)
+    audit.visit("/staff", status=403)
+
+    audit.assert_clean()
+
+
+def test_pages_for_a_supplying_member_have_no_serious_violations(
+    app: Flask, live_server: str, page: Page
+) -> None:
+    with app.app_context():
+        requester = factories.make_member("Odra Software sp. z o.o.")
+        supplier = factories.make_member("Warta Data sp. z o.o.", competences=("kotlin",))
+        user = factories.make_user(supplier, email="celina@warta.example")
+        offered = factories.make_need(requester, title="Two senior Kotlin developers")
+        factories.make_offer(offered, supplier, user.id)
+        fresh = factories.make_need(requester, title="A Kotlin code review")
+        offered_id, fresh_id = offered.id, fresh.id
+    audit = Audit(page, live_server)
+    sign_in(page, live_server, user.email, user.password)
+
+    for path in (
+        f"/needs/{offered_id}",
+        f"/needs/{offered_id}/offer",
+        f"/needs/{fresh_id}",
+        f"/needs/{fresh_id}/offer",
+    ):
+        audit.visit(path)
+    page.get_by_role("button", name="Send the offer").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(f"/needs/{fresh_id}/offer sent empty")
+    audit.visit("/offers")
+    sign_out(page)
+    audit.check("/login after signing out")
+
+    audit.assert_clean()
+
+
+def test_pages_for_staff_have_no_serious_violations(
+    app: Flask, live_server: str, page: Page
+) -> None:
+    with app.app_context():
+        staff = factories.make_user(is_staff=True, email="clara@cluster.example")
+        firm = factories.make_member("Odra Software sp. z o.o.")
+        member = factories.make_user(firm, email="agnieszka@odra.example")
+        pending = factories.make_need(firm, member.id, status=NeedStatus.PENDING)
+        reported = factories.make_need(firm, member.id, title="Cheap developers, no questions")
+        reporter = db.session.get(User, member.id)
+        file_report(reporter, ReportReason.MISLEADING, "Not a real need.", need=reported)
+        submit_application(
+            ApplicationData(
+                member_name="Warta Data sp. z o.o.",
+                contact_name="Celina Warta",
+                email="celina@warta.example",
+                message="We build data platforms in Poznań.",
+                competences=["python"],
+            )
+        )
+        db.session.add(
+            Notification(
+                user=reporter,
+                key=f"need_match:need:{reported.id}",
+                kind="need_match",
+                need=reported,
+                status=NotificationStatus.FAILED,
+                attempts=5,
+                last_error="550 5.1.1 mailbox unavailable",
+            )
+        )
+        db.session.commit()
+        pending_id = pending.id
+    audit = Audit(page, live_server)
+    sign_in(page, live_server, staff.email, staff.password)
+
+    for path in (
+        "/staff",
+        "/staff/needs",
+        f"/needs/{pending_id}",
+        "/staff/applications",
+        "/staff/members",
+        "/staff/members/new",
+        "/staff/users",
+        "/staff/competences",
+        "/staff/reports",
+        "/staff/notifications",
+        "/staff/audit",
+    ):
+        audit.visit(path)
+    page.goto(f"{live_server}/needs/{pending_id}")
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    audit.check(f"/needs/{pending_id} approved")
+    page.goto(f"{live_server}/staff/members/new")
+    page.get_by_role("button", name="Add the firm and send the invitation").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/staff/members/new sent empty")
+
+    audit.assert_clean()
+
+
+def test_the_audit_reports_what_axe_finds(app: Flask, live_server: str, page: Page) -> None:
+    """The tests above would pass vacuously if axe never ran: break a page and watch it fail."""
+    audit = Audit(page, live_server)
+    audit.visit("/login")
+    assert audit.failures == []
+    page.evaluate(
+        """() => {
+          const main = document.querySelector("main");
+          main.append(document.createElement("img"));
+          main.append(Object.assign(document.createElement("input"), { name: "nameless" }));
+        }"""
+    )
+    audit.check("/login broken on purpose")
+    found = "\n".join(audit.failures)
+    assert "critical image-alt" in found and "critical label" in found, found
+    assert 'name="nameless"' in found, found
