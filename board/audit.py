@@ -65,7 +65,7 @@ def search(query: AuditQuery) -> Select[tuple[AuditEvent]]:
             statement = statement.where(AuditEvent.target_id == int(ident))
     if query.since:
         statement = statement.where(AuditEvent.created_at >= _midnight(query.since))
-    if query.until:
+    if query.until and query.until < date.max:
         statement = statement.where(
             AuditEvent.created_at < _midnight(query.until + timedelta(days=1))
         )

@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from board.extensions import db
+
 
 class DomainError(Exception):
     """A rule of the board refused an action; the message is shown to the user as it is."""
@@ -50,10 +52,14 @@ def register_error_handlers(app: Flask) -> None:
             405: _("This address does not accept that kind of request."),
             429: _("Too many attempts. Please wait a minute and try again."),
         }
-        message = messages.get(code, error.description or "")
+        # A description given where the error was raised says more than the generic one.
+        given = error.description if error.description != type(error).description else None
+        message = given or messages.get(code, error.description or "")
         return render_template("errors/error.html", code=code, message=message), code
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
+        # The failed request may have left the session unusable; the page must still render.
+        db.session.rollback()
         message = _("Something went wrong on our side. The error has been logged.")
         return render_template("errors/500.html", message=message), 500

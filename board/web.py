@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from jinja2 import StrictUndefined
 from werkzeug.routing import IntegerConverter, Map
 
@@ -76,7 +77,10 @@ MAX_PAGE = 10_000
 def page_number() -> int:
     """The `?page=` asked for; anything that is not a sensible page number means page 1."""
     value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PAGE else 1
+    # isascii: "²".isdigit() is true, but int() cannot read it.
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return int(value) if 1 <= int(value) <= MAX_PAGE else 1
 
 
 def carry_out(
@@ -99,8 +103,20 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
 
 
+def refuse_nul() -> None:
+    """Refuse a request with a NUL character anywhere: no text field can store one
+    (PostgreSQL refuses it outright), and no browser sends one from a form."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value
+        for values in (request.args, request.form)
+        for key, value in values.items(multi=True)
+    ):
+        abort(400, _("The request contained a NUL character, which the board cannot store."))
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.before_request(refuse_nul)
     app.after_request(add_security_headers)
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True
