@@ -52,8 +52,12 @@ def register_error_handlers(app: Flask) -> None:
             405: _("This address does not accept that kind of request."),
             429: _("Too many attempts. Please wait a minute and try again."),
         }
-        # A description given where the error was raised says more than the generic one.
-        given = error.description if error.description != type(error).description else None
+        # A bad request refused with a reason of our own says more than the generic message.
+        given = (
+            error.description
+            if code == 400 and error.description != type(error).description
+            else None
+        )
         message = given or messages.get(code, error.description or "")
         return render_template("errors/error.html", code=code, message=message), code
 

@@ -326,11 +326,12 @@ def test_the_board_query_string_never_causes_an_error(app: Flask, world: World) 
     assert answers == {key: 200 for key in answers}
 
 
-def test_a_nul_character_in_the_board_query_is_refused_with_a_reason(
+def test_a_nul_character_in_a_query_or_a_path_is_refused_with_a_reason(
     app: Flask, world: World
 ) -> None:
     client = app.test_client()
     sign_in(client, world.supplier)
-    response = client.get("/needs?q=%00")
-    assert response.status_code == 400
-    assert "NUL character" in response.get_data(as_text=True)
+    for path in ("/needs?q=%00", "/needs/%00", "/members/a%00b"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "NUL character" in response.get_data(as_text=True)
