@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-dev chromium run test stack lint format messages
+.PHONY: install install-dev chromium run test stack lint format messages bench
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,15 @@ stack: install
 	$(BIN)/celery -A worker beat --loglevel=INFO --schedule instance/celerybeat-schedule & \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app & \
 	wait
+
+# Benchmarks, by hand only (see bench/README.md): the data set, then pages, search, fan-out.
+bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	@test -x /usr/sbin/smtp-sink || { echo "bench needs postfix's smtp-sink: apt-get install -y --no-install-recommends postfix" >&2; exit 1; }
+	$(BIN)/python -m bench.data
+	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.fanout
 
 lint: install-dev
 	$(BIN)/ruff check .

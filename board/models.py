@@ -164,6 +164,8 @@ need_competences = sa.Table(
     sa.Column(
         "competence_id", sa.ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
     ),
+    # The board's competence filter and matching go from a competence to its needs.
+    sa.Index("ix_need_competences_competence_id_need_id", "competence_id", "need_id"),
 )
 
 
@@ -338,6 +340,15 @@ class Need(db.Model):
             name="budget_range",
         ),
         sa.Index("ix_needs_status_published_at", "status", "published_at"),
+        # The board: one status, newest first (board_statement's order), read page by page.
+        sa.Index(
+            "ix_needs_status_listed",
+            "status",
+            sa.func.coalesce(sa.column("published_at"), sa.column("created_at")),
+            "id",
+        ),
+        # The board's count: needs of one status by firm, read from the index alone.
+        sa.Index("ix_needs_status_member_id", "status", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
