@@ -11,6 +11,7 @@ from babel import Locale
 from flask import Flask, current_app, request
 from flask_babel import format_currency, get_babel, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -60,71 +61,90 @@ def country_name(code: str) -> str:
     return locale.territories.get(code, code)
 
 
+# Labels are translated when shown, one at a time (not all of them on every call).
+MEMBER_STATUS_LABELS = {
+    "applicant": _l("applicant"),
+    "active": _l("active"),
+    "suspended": _l("suspended"),
+}
+
+
 def member_status_label(status: str) -> str:
-    labels = {
-        "applicant": _("applicant"),
-        "active": _("active"),
-        "suspended": _("suspended"),
-    }
-    return labels.get(status, status)
+    label = MEMBER_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+NEED_STATUS_LABELS = {
+    "draft": _l("draft"),
+    "pending": _l("waiting for review"),
+    "changes_requested": _l("changes requested"),
+    "open": _l("open"),
+    "closed": _l("awarded"),
+    "rejected": _l("rejected"),
+    "cancelled": _l("cancelled"),
+    "expired": _l("expired"),
+    "hidden": _l("hidden by staff"),
+}
 
 
 def need_status_label(status: str) -> str:
-    labels = {
-        "draft": _("draft"),
-        "pending": _("waiting for review"),
-        "changes_requested": _("changes requested"),
-        "open": _("open"),
-        "closed": _("awarded"),
-        "rejected": _("rejected"),
-        "cancelled": _("cancelled"),
-        "expired": _("expired"),
-        "hidden": _("hidden by staff"),
-    }
-    return labels.get(status, status)
+    label = NEED_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
 
 
 def need_status_choices() -> list[SelectChoice]:
     return [SelectChoice(status.value, need_status_label(status)) for status in NeedStatus]
 
 
+OFFER_STATUS_LABELS = {
+    "submitted": _l("sent"),
+    "shortlisted": _l("shortlisted"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "withdrawn": _l("withdrawn"),
+}
+
+
 def offer_status_label(status: str) -> str:
-    labels = {
-        "submitted": _("sent"),
-        "shortlisted": _("shortlisted"),
-        "accepted": _("accepted"),
-        "declined": _("declined"),
-        "withdrawn": _("withdrawn"),
-    }
-    return labels.get(status, status)
+    label = OFFER_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+NOTIFICATION_STATUS_LABELS = {
+    "pending": _l("Waiting"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "suppressed": _l("Not sent: address refused"),
+}
 
 
 def notification_status_label(status: str) -> str:
-    labels = {
-        "pending": _("Waiting"),
-        "sending": _("Being sent"),
-        "sent": _("Sent"),
-        "failed": _("Failed"),
-        "suppressed": _("Not sent: address refused"),
-    }
-    return labels.get(status, status)
+    label = NOTIFICATION_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+REPORT_REASON_LABELS = {
+    "spam": _l("Spam or advertising"),
+    "misleading": _l("Misleading or false"),
+    "inappropriate": _l("Offensive or inappropriate"),
+    "confidential": _l("Reveals confidential information"),
+    "duplicate": _l("Duplicate"),
+    "other": _l("Something else"),
+}
 
 
 def report_reason_label(reason: str) -> str:
-    labels = {
-        "spam": _("Spam or advertising"),
-        "misleading": _("Misleading or false"),
-        "inappropriate": _("Offensive or inappropriate"),
-        "confidential": _("Reveals confidential information"),
-        "duplicate": _("Duplicate"),
-        "other": _("Something else"),
-    }
-    return labels.get(reason, reason)
+    label = REPORT_REASON_LABELS.get(reason)
+    return str(label) if label is not None else reason
+
+
+WORK_MODE_LABELS = {"remote": _l("Remote"), "hybrid": _l("Hybrid"), "onsite": _l("On site")}
 
 
 def work_mode_label(mode: str) -> str:
-    labels = {"remote": _("Remote"), "hybrid": _("Hybrid"), "onsite": _("On site")}
-    return labels.get(mode, mode)
+    label = WORK_MODE_LABELS.get(mode)
+    return str(label) if label is not None else mode
 
 
 def language_name(code: str) -> str:
