@@ -7,6 +7,7 @@ each message is written as an `.eml` file to the instance folder's `mail/` direc
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -14,7 +15,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.contentmanager import raw_data_manager
+from email.message import EmailMessage, MIMEPart
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +41,19 @@ class PermanentMailError(MailError):
     """Delivery will not succeed: a 5xx reply."""
 
 
+class MailPolicy(Compat32):
+    """compat32 writes headers about three times faster than `email.policy.default`.
+
+    With a content manager, readers of a composed message still have `get_body()` and
+    `get_content()`, as on any EmailMessage.
+    """
+
+    content_manager = raw_data_manager
+
+
+POLICY = MailPolicy()
+
+
 def compose(
     *,
     to: str,
@@ -48,19 +64,62 @@ def compose(
     **context: Any,
 ) -> EmailMessage:
     """Build a text + HTML message from `templates/email/<template>.txt` and `.html`."""
+    _refuse_line_breaks({"To": to, "Message-ID": message_id or "", **(headers or {})})
+    return build_message(
+        to=to,
+        subject=subject,
+        text=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
+        message_id=message_id,
+        headers=headers,
+    )
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message of a text and an HTML body, both UTF-8."""
     config = current_app.config
-    message = EmailMessage()
     # A subject carries user text (a need's title): line breaks in it would end the header.
-    message["Subject"] = " ".join(subject.split())
-    message["From"] = formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"]))
-    message["To"] = to
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
-    for name, value in (headers or {}).items():
+    fields = {
+        "Subject": " ".join(subject.split()),
+        "From": formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"])),
+        "To": to,
+        "Date": format_datetime(datetime.now(UTC)),
+        "Message-ID": message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2]),
+        **(headers or {}),
+    }
+    _refuse_line_breaks(fields)
+    message = EmailMessage(policy=POLICY)
+    for name, value in fields.items():
         message[name] = value
-    message.set_content(render_template(f"email/{template}.txt", **context))
-    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = "multipart/alternative"
+    message.attach(_text_part(text, "plain"))
+    message.attach(_text_part(html, "html"))
     return message
+
+
+def _refuse_line_breaks(fields: Mapping[str, str]) -> None:
+    # compat32 checks nothing: a line break in a value would start a header of its own.
+    for name, value in fields.items():
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"a line break in the {name} header: {value!r}")
+
+
+def _text_part(content: str, subtype: str) -> MIMEPart:
+    part = MIMEPart(policy=POLICY)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    # Base64 is encoded in C; quoted-printable, in Python, costs more than the rest together.
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(content.encode()).decode("ascii"))
+    return part
 
 
 def send_email(

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from board.errors import DomainError
 from board.extensions import db
@@ -292,10 +292,14 @@ def add_rows(rows: Sequence[dict[str, Any]]) -> None:
         "created_at": now,
         "next_attempt_at": _unsent_after(now),
     }
-    for start in range(0, len(rows), 500):
-        chunk = [{**defaults, **row} for row in rows[start : start + 500]]
-        statement = insert(Notification).values(chunk)
-        db.session.execute(statement.on_conflict_do_nothing(index_elements=["key", "user_id"]))
+    if not rows:
+        return
+    # One statement executed for every row: compiling a 500-row VALUES list cost more than
+    # the insert itself.
+    statement = insert(Notification.__table__).on_conflict_do_nothing(
+        index_elements=["key", "user_id"]
+    )
+    db.session.execute(statement, [{**defaults, **row} for row in rows])
 
 
 def need_key(kind: str, need_id: int) -> str:
@@ -414,6 +418,24 @@ def _finish(notification: Notification, status: NotificationStatus, error: str =
     db.session.commit()
 
 
+def load_batch(ids: Sequence[int]) -> list[Notification]:
+    """Rows with their users and what they are about, in a few queries for the whole batch."""
+    query = (
+        select(Notification)
+        .where(Notification.id.in_(ids))
+        .order_by(Notification.id)
+        .options(
+            joinedload(Notification.user).joinedload(User.member),
+            selectinload(Notification.need).options(
+                selectinload(Need.competences), joinedload(Need.member)
+            ),
+            selectinload(Notification.offer),
+            selectinload(Notification.event),
+        )
+    )
+    return list(db.session.scalars(query))
+
+
 @job("notify.send")
 def send(*ids: int) -> float | None:
     """Deliver these outbox rows over one SMTP connection.
@@ -422,35 +444,66 @@ def send(*ids: int) -> float | None:
     (the worker's task retries itself then), or None when nothing is left to retry.
     """
     claimed = claim(ids)
+    if not claimed:
+        return None
+    session = db.session()
+    # Each row is committed as soon as the server has it; that commit must not expire the
+    # batch's other rows, users and needs, or the next row would load them all again.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        return _deliver(load_batch(claimed))
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _deliver(rows: Sequence[Notification]) -> float | None:
+    emails = {row.user.email for row in rows}
+    suppressed = set(
+        db.session.scalars(select(Suppression.email).where(Suppression.email.in_(emails)))
+    )
+    composer = Composer()
     retry_in: float | None = None
     with open_transport() as transport:
-        for position, notification_id in enumerate(claimed):
-            notification = db.session.get(Notification, notification_id)
-            if notification is None:
-                continue
-            if is_suppressed(notification.user.email):
+        for position, notification in enumerate(rows):
+            email = notification.user.email
+            if email in suppressed:
                 _finish(notification, NotificationStatus.SUPPRESSED, "address suppressed")
                 continue
             try:
-                transport.send(compose_notification(notification))
+                transport.send(composer.compose(notification))
             except TransientMailError as exc:
                 delay = _postpone(notification, str(exc))
                 if delay is not None:
                     retry_in = delay if retry_in is None else min(retry_in, delay)
                 if getattr(transport, "connection", True) is None:
                     # The server is unreachable: the rest of the batch waits with this row.
-                    for rest in claimed[position + 1 :]:
-                        other = db.session.get(Notification, rest)
-                        if other is not None:
-                            _postpone(other, str(exc), count_attempt=False)
+                    for other in rows[position + 1 :]:
+                        _postpone(other, str(exc), count_attempt=False)
                     break
             except PermanentMailError as exc:
-                suppress(notification.user.email, str(exc))
+                suppress(email, str(exc))
+                suppressed.add(email)
                 _finish(notification, NotificationStatus.FAILED, str(exc))
-                log.warning("Notification %s failed for good: %s", notification_id, exc)
+                log.warning("Notification %s failed for good: %s", notification.id, exc)
             else:
-                _finish(notification, NotificationStatus.SENT)
+                _mark_sent(notification.id)
     return retry_in
+
+
+def _mark_sent(notification_id: int) -> None:
+    """Commit that the server has this row's e-mail: one UPDATE, without the ORM's flush."""
+    db.session.execute(
+        update(Notification.__table__)
+        .where(Notification.__table__.c.id == notification_id)
+        .values(
+            status=NotificationStatus.SENT,
+            last_error="",
+            claimed_at=None,
+            sent_at=utcnow(),
+            next_attempt_at=None,
+        )
+    )
+    db.session.commit()
 
 
 def _postpone(notification: Notification, error: str, count_attempt: bool = True) -> float | None:
@@ -543,52 +596,83 @@ def digest_entries(notification: Notification) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda entry: (-entry["score"], entry["need"].id))
 
 
+class Composer:
+    """Composes the e-mails of a batch, working out once what its rows have in common.
+
+    A need, its link, the competences each firm matched it with and the links every e-mail
+    carries are the same for all the rows about that need; only the recipient differs.
+    """
+
+    def __init__(self) -> None:
+        config = current_app.config
+        self.domain = config["MAIL_FROM"].rpartition("@")[2]
+        self.tokens = URLSafeSerializer(config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+        self.urls: dict[tuple[str, int | None], str] = {}
+        self.matches: dict[tuple[int, int | None], tuple[list[Competence], float]] = {}
+
+    def url(self, endpoint: str, need_id: int | None = None) -> str:
+        key = (endpoint, need_id)
+        if key not in self.urls:
+            values = {} if need_id is None else {"need_id": need_id}
+            self.urls[key] = external_url(endpoint, **values)
+        return self.urls[key]
+
+    def matched(self, need: Need, member_id: int | None) -> tuple[list[Competence], float]:
+        key = (need.id, member_id)
+        if key not in self.matches:
+            self.matches[key] = matched_competences(need, member_id)
+        return self.matches[key]
+
+    def compose(self, notification: Notification) -> EmailMessage:
+        """The e-mail for a notification, in its recipient's language."""
+        user, need, offer, event = (
+            notification.user,
+            notification.need,
+            notification.offer,
+            notification.event,
+        )
+        application = (
+            db.session.get(Application, event.target_id)
+            if event is not None and event.target_type == "application"
+            else None
+        )
+        context: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        if notification.kind in SUBSCRIBED_KINDS:
+            unsubscribe_url = external_url("account.unsubscribe", token=self.tokens.dumps(user.id))
+            context["unsubscribe_url"] = unsubscribe_url
+            context["account_url"] = self.url("account.settings")
+            headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+            context["competences"], context["score"] = self.matched(need, user.member_id)
+        with force_locale(user.locale):
+            if notification.kind == "digest":
+                context["entries"] = digest_entries(notification)
+                context["day"] = date.fromisoformat(notification.data["day"])
+            title = need.title if need else application.member_name if application else ""
+            if notification.kind == "digest":
+                title = format_date(context["day"])
+            return compose(
+                to=user.email,
+                subject=str(SUBJECTS[notification.kind] % {"title": title}),
+                template=notification.kind,
+                message_id=f"<notification-{notification.id}@{self.domain}>",
+                headers=headers,
+                user=user,
+                need=need,
+                offer=offer,
+                event=event,
+                application=application,
+                need_url=self.url("needs.detail", need.id) if need else None,
+                applications_url=self.url("staff.applications"),
+                **context,
+            )
+
+
 def compose_notification(notification: Notification) -> EmailMessage:
     """The e-mail for a notification, in its recipient's language."""
-    user, need, offer, event = (
-        notification.user,
-        notification.need,
-        notification.offer,
-        notification.event,
-    )
-    application = (
-        db.session.get(Application, event.target_id)
-        if event is not None and event.target_type == "application"
-        else None
-    )
-    context: dict[str, Any] = {}
-    headers: dict[str, str] = {}
-    if notification.kind in SUBSCRIBED_KINDS:
-        unsubscribe_url = external_url("account.unsubscribe", token=unsubscribe_token(user))
-        context["unsubscribe_url"] = unsubscribe_url
-        context["account_url"] = external_url("account.settings")
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if need is not None and notification.kind in ("need_match", "deadline_reminder"):
-        context["competences"], context["score"] = matched_competences(need, user.member_id)
-    with force_locale(user.locale):
-        if notification.kind == "digest":
-            context["entries"] = digest_entries(notification)
-            context["day"] = date.fromisoformat(notification.data["day"])
-        title = need.title if need else application.member_name if application else ""
-        if notification.kind == "digest":
-            title = format_date(context["day"])
-        domain = current_app.config["MAIL_FROM"].rpartition("@")[2]
-        return compose(
-            to=user.email,
-            subject=str(SUBJECTS[notification.kind] % {"title": title}),
-            template=notification.kind,
-            message_id=f"<notification-{notification.id}@{domain}>",
-            headers=headers,
-            user=user,
-            need=need,
-            offer=offer,
-            event=event,
-            application=application,
-            need_url=external_url("needs.detail", need_id=need.id) if need else None,
-            applications_url=external_url("staff.applications"),
-            **context,
-        )
+    return Composer().compose(notification)
 
 
 # The sweep --------------------------------------------------------------------------------
