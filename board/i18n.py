@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, request
@@ -61,6 +62,12 @@ def country_name(code: str) -> str:
     return locale.territories.get(code, code)
 
 
+def _label(labels: dict[str, Any], key: str) -> str:
+    """The translated label of `key`, or the key itself when it has none."""
+    label = labels.get(key)
+    return str(label) if label is not None else key
+
+
 # Labels are translated when shown, one at a time (not all of them on every call).
 MEMBER_STATUS_LABELS = {
     "applicant": _l("applicant"),
@@ -70,8 +77,7 @@ MEMBER_STATUS_LABELS = {
 
 
 def member_status_label(status: str) -> str:
-    label = MEMBER_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return _label(MEMBER_STATUS_LABELS, status)
 
 
 NEED_STATUS_LABELS = {
@@ -88,8 +94,7 @@ NEED_STATUS_LABELS = {
 
 
 def need_status_label(status: str) -> str:
-    label = NEED_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return _label(NEED_STATUS_LABELS, status)
 
 
 def need_status_choices() -> list[SelectChoice]:
@@ -106,8 +111,7 @@ OFFER_STATUS_LABELS = {
 
 
 def offer_status_label(status: str) -> str:
-    label = OFFER_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return _label(OFFER_STATUS_LABELS, status)
 
 
 NOTIFICATION_STATUS_LABELS = {
@@ -120,8 +124,7 @@ NOTIFICATION_STATUS_LABELS = {
 
 
 def notification_status_label(status: str) -> str:
-    label = NOTIFICATION_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return _label(NOTIFICATION_STATUS_LABELS, status)
 
 
 REPORT_REASON_LABELS = {
@@ -135,16 +138,14 @@ REPORT_REASON_LABELS = {
 
 
 def report_reason_label(reason: str) -> str:
-    label = REPORT_REASON_LABELS.get(reason)
-    return str(label) if label is not None else reason
+    return _label(REPORT_REASON_LABELS, reason)
 
 
 WORK_MODE_LABELS = {"remote": _l("Remote"), "hybrid": _l("Hybrid"), "onsite": _l("On site")}
 
 
 def work_mode_label(mode: str) -> str:
-    label = WORK_MODE_LABELS.get(mode)
-    return str(label) if label is not None else mode
+    return _label(WORK_MODE_LABELS, mode)
 
 
 def language_name(code: str) -> str:
