@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from board import audit
 from board.errors import DomainError
 from board.extensions import db
 from board.jobs import dispatch, job
@@ -521,8 +522,6 @@ def _postpone(notification: Notification, error: str, count_attempt: bool = True
 
 def retry(notification: Notification, actor: User) -> None:
     """Staff send a failed or suppressed e-mail again, lifting the address's suppression."""
-    from board import audit
-
     if notification.status not in (NotificationStatus.FAILED, NotificationStatus.SUPPRESSED):
         raise DomainError(_("Only an e-mail that failed or was not sent can be sent again."))
     db.session.execute(
@@ -555,8 +554,6 @@ def user_from_unsubscribe_token(token: str) -> User | None:
 
 def unsubscribe(user: User) -> bool:
     """Switch a user's e-mails about matching needs off; False if they already were."""
-    from board import audit
-
     if user.notify == NotifyMode.OFF:
         return False
     user.notify = NotifyMode.OFF

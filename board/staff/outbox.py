@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -57,7 +57,7 @@ def outbox() -> str:
 @bp.post("/notifications/<id:notification_id>/retry")
 @staff_required
 def retry_notification(notification_id: int) -> Response:
-    notification = db.session.get(Notification, notification_id) or abort(404)
+    notification = db.get_or_404(Notification, notification_id)
     return carry_out(
         lambda: notifications.retry(notification, acting_user()),
         _("The e-mail to %(email)s is queued again.", email=notification.user.email),
