@@ -76,6 +76,8 @@ class Defaults:
     NEEDS_PER_PAGE = 20
     AUDIT_PER_PAGE = 50
     NOTIFICATIONS_PER_PAGE = 50
+    # Rendered board lists each process keeps (board/page_cache.py); 0 turns the cache off.
+    PAGE_CACHE_SIZE = 256
 
     # E-mail delivery. A send task takes this many outbox rows over one SMTP connection.
     MAIL_BATCH_SIZE = 50

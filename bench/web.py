@@ -157,7 +157,7 @@ def check_pages(base: str, opener: urllib.request.OpenerDirector, pages: dict[st
             body = response.read().decode()
             if response.status != 200 or response.url != base + path:
                 raise SystemExit(f"{path}: {response.status} at {response.url}")
-        marker, least = expected[name]
+        marker, least = expected.get(name, ("", 0))
         found = body.count(marker)
         if found < least:
             raise SystemExit(f"{path}: {found} × {marker}, expected at least {least}")
@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--access-log", action="store_true", help="gunicorn access log on")
     parser.add_argument("--only", nargs="*", choices=("board", "need", "search"))
+    parser.add_argument(
+        "--extra", nargs="*", default=[], metavar="PATH", help="more paths, e.g. /healthz"
+    )
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -220,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = {"board": "/needs", "need": f"/needs/{SHOWCASE_NEED}", "search": SEARCH}
     if args.only:
         pages = {name: path for name, path in pages.items() if name in args.only}
+    pages.update({path: path for path in args.extra})
     server = Server("bench.web_app:app", args.workers, args.access_log, board_environment())
     results = [hello]
     try:

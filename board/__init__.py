@@ -46,13 +46,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    from board import auth, i18n, jobs, permissions, web
+    from board import auth, i18n, jobs, page_cache, permissions, web
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     auth.init_login(login_manager)
     jobs.init_app(app)
     web.init_app(app)
+    page_cache.init_app(app)
     permissions.init_app(app)
 
     from board.account.views import bp as account_bp

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from board.needs.search import include_object
+from board.schema import include_object
 
 config = context.config
 if config.config_file_name is not None:

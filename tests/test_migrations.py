@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from board.extensions import db
-from board.needs.search import include_object
+from board.schema import include_object
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

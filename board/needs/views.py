@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -11,11 +22,12 @@ from board.errors import DomainError
 from board.extensions import db
 from board.forms import attach_error
 from board.i18n import need_status_choices
-from board.models import Need, NeedStatus
+from board.models import Need, NeedStatus, User
 from board.needs import services
 from board.needs.forms import BoardFilterForm, NeedForm, currency_choices, language_choices
 from board.offers import services as offers
 from board.offers.forms import OfferForm
+from board.page_cache import arguments_key, page_cache
 from board.permissions import (
     acting_user,
     can_cancel_need,
@@ -38,10 +50,32 @@ def visible_need(need_id: int) -> Need:
     return need
 
 
+@bp.before_request
+def read_board_generation() -> None:
+    # Before anything of the request is loaded (even the user): see board/page_cache.py.
+    if request.endpoint == "needs.board":
+        g.board_generation = page_cache().generation()
+
+
 @bp.get("/needs")
 @login_required
 def board() -> str:
     user = acting_user()
+    # The list is the same for every user of a firm asking for the same arguments.
+    key = (
+        "needs.board",
+        str(get_locale()),
+        request.script_root,
+        user.is_staff,
+        user.member_id,
+        arguments_key(list(request.args.items(multi=True))),
+    )
+    content = page_cache().fetch(g.get("board_generation"), key, lambda: board_list(user))
+    return render_template("needs/board.html", content=content)
+
+
+def board_list(user: User) -> str:
+    """The board's filters, count, rows and pages, rendered."""
     form = BoardFilterForm(request.args)
     form.competence.choices = competences.choices()
     form.status.choices = need_status_choices()
@@ -63,7 +97,7 @@ def board() -> str:
     )
     own = {c.id for c in user.member.competences} if user.member else set()
     return render_template(
-        "needs/board.html", form=form, page=page, query=query, own=own, refused=refused
+        "needs/_board_list.html", form=form, page=page, query=query, own=own, refused=refused
     )
 
 

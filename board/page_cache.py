@@ -1,0 +1,94 @@
+"""Rendered parts of pages, kept in each process until the data they show changes.
+
+The board page's list of needs is the same for every user of a firm who asks for the same
+filters in the same language, and most requests ask for the first page. Rendering it (fifty
+rows, a count, the filter form) costs far more than the rest of the request, so each process
+keeps what it rendered, keyed by what it depends on.
+
+What it depends on in the database is summed up by one number, `board_state.generation`,
+which triggers bump on every write to the tables the board shows (see the migration
+52d3d0a82929). The number is read before the data: a list rendered under a generation never
+shows data older than that generation, so a key is never filled with stale rows. What it
+depends on in time (days left until a deadline) is bounded by the minute in the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from cachetools import LRUCache
+from flask import Flask, current_app
+from markupsafe import Markup
+from sqlalchemy import text
+
+from board.extensions import db
+
+GENERATION = text("SELECT generation FROM board_state WHERE id = 1")
+# How long a rendered part may show the same "days left": a minute at most.
+TIME_BUCKET = 60
+
+
+class PageCache:
+    """A bounded, thread-safe map from (generation, key) to rendered HTML."""
+
+    def __init__(self, size: int) -> None:
+        self.entries: LRUCache[Hashable, Markup] | None = LRUCache(maxsize=size) if size else None
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def generation(self) -> int | None:
+        """The data's generation now, or None when caching is off or the counter is missing."""
+        if self.entries is None:
+            return None
+        value = db.session.scalar(GENERATION)
+        return None if value is None else int(value)
+
+    def fetch(
+        self, generation: int | None, key: tuple[Hashable, ...], render: Callable[[], str]
+    ) -> Markup:
+        """What `render` gives for `key`, from the cache when this generation rendered it."""
+        if generation is None or self.entries is None:
+            return rendered_html(render)
+        full_key = (generation, int(time.time() // TIME_BUCKET), *key)
+        with self.lock:
+            found = self.entries.get(full_key)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        rendered = rendered_html(render)
+        with self.lock:
+            self.entries[full_key] = rendered
+        return rendered
+
+
+def rendered_html(render: Callable[[], str]) -> Markup:
+    """What one of our templates rendered: escaped by Jinja already, so safe to insert as is."""
+    return Markup(render())  # nosec B704
+
+
+def arguments_key(pairs: list[tuple[str, str]]) -> str:
+    """A short, fixed-size key for a request's query arguments, in a stable order."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name, value in sorted(pairs):
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(value.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions["board.page_cache"]  # type: ignore[no-any-return]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["board.page_cache"] = PageCache(app.config["PAGE_CACHE_SIZE"])
+
+
+def include_object(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+    """Leave the generation counter, made by a migration and not a model, out of comparisons."""
+    return not (type_ == "table" and name == "board_state")
