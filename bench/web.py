@@ -197,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--access-log", action="store_true", help="gunicorn access log on")
     parser.add_argument("--only", nargs="*", choices=("board", "need", "search"))
     parser.add_argument(
+        "--page-cache-size",
+        type=int,
+        help="PAGE_CACHE_SIZE of the board (0: every request renders the list)",
+    )
+    parser.add_argument(
         "--extra", nargs="*", default=[], metavar="PATH", help="more paths, e.g. /healthz"
     )
     args = parser.parse_args(argv)
@@ -224,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         pages = {name: path for name, path in pages.items() if name in args.only}
     pages.update({path: path for path in args.extra})
-    server = Server("bench.web_app:app", args.workers, args.access_log, board_environment())
+    environment = board_environment()
+    if args.page_cache_size is not None:
+        environment["PAGE_CACHE_SIZE"] = str(args.page_cache_size)
+    server = Server("bench.web_app:app", args.workers, args.access_log, environment)
     results = [hello]
     try:
         cookie, opener = sign_in(server.base)

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--sql", action="store_true", help="count queries instead")
+    parser.add_argument("--no-cache", action="store_true", help="PAGE_CACHE_SIZE 0")
     args = parser.parse_args(argv)
     os.environ.pop("REDIS_URL", None)
     app = create_app(
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             "SECRET_KEY": "bench",
             "LOG_LEVEL": "WARNING",
             "NEEDS_PER_PAGE": 50,
+            "PAGE_CACHE_SIZE": 0 if args.no_cache else 256,
         }
     )
     client = app.test_client()
