@@ -8,6 +8,7 @@ from flask_login import LoginManager, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from board import page_cache
 from board.extensions import db
 from board.models import User
 
@@ -24,7 +25,11 @@ def init_login(login_manager: LoginManager) -> None:
         query = (
             select(User).where(User.session_token == session_token).options(joinedload(User.member))
         )
-        user = db.session.scalar(query)
+        # The page cache's generation comes with the user, in the same statement: the first
+        # thing a signed-in request reads (see board/page_cache.py).
+        query = page_cache.with_generation(query)
+        row = db.session.execute(query).first()
+        user = page_cache.take_generation(row)
         # A user deactivated, or whose firm was suspended, is signed out at the next request.
         return user if user is not None and user.is_active else None
 

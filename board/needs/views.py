@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -50,13 +49,6 @@ def visible_need(need_id: int) -> Need:
     return need
 
 
-@bp.before_request
-def read_board_generation() -> None:
-    # Before anything of the request is loaded (even the user): see board/page_cache.py.
-    if request.endpoint == "needs.board":
-        g.board_generation = page_cache().generation()
-
-
 @bp.get("/needs")
 @login_required
 def board() -> str:
@@ -70,7 +62,8 @@ def board() -> str:
         user.member_id,
         arguments_key(list(request.args.items(multi=True))),
     )
-    content = page_cache().fetch(g.get("board_generation"), key, lambda: board_list(user))
+    cache = page_cache()
+    content = cache.fetch(cache.generation(), key, lambda: board_list(user))
     return render_template("needs/board.html", content=content)
 
 
