@@ -176,9 +176,9 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def status_kb(pid: int, field_name: str) -> int:
+def status_kb(pid: int, field_name: str, name: str = "status") -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
             if line.startswith(field_name + ":"):
                 return int(line.split()[1])
     except OSError:
@@ -188,11 +188,17 @@ def status_kb(pid: int, field_name: str) -> int:
 
 @dataclass
 class MemorySampler:
-    """Sums the RSS of the worker's main process and its pool every 0.1 s; keeps the peak."""
+    """Sums the RSS and the PSS of the worker's main process and its pool every 0.1 s.
+
+    RSS counts a page shared by the forked pool processes (copy-on-write) once in each of
+    them; PSS divides it among them, so the sum of PSS is the memory the worker really holds.
+    """
 
     pid: int
     peak_sum_kb: int = 0
+    peak_pss_sum_kb: int = 0
     peak_kb: dict[int, int] = field(default_factory=dict)
+    peak_pss_kb: dict[int, int] = field(default_factory=dict)
     hwm_kb: dict[int, int] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
 
@@ -204,13 +210,17 @@ class MemorySampler:
             self.sample()
 
     def sample(self) -> None:
-        total = 0
+        total = total_pss = 0
         for pid in [self.pid, *children(self.pid)]:
             rss = status_kb(pid, "VmRSS")
+            pss = status_kb(pid, "Pss", "smaps_rollup")
             total += rss
+            total_pss += pss
             self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), rss)
+            self.peak_pss_kb[pid] = max(self.peak_pss_kb.get(pid, 0), pss)
             self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
         self.peak_sum_kb = max(self.peak_sum_kb, total)
+        self.peak_pss_sum_kb = max(self.peak_pss_sum_kb, total_pss)
 
 
 # The database -----------------------------------------------------------------------------
@@ -550,7 +560,7 @@ def main() -> int:
     log(f"worker {worker.pid} ready, pool {children(worker.pid)}; logs in {folder}")
     sampler = MemorySampler(worker.pid)
     sampler.sample()
-    idle_kb = sampler.peak_sum_kb
+    idle_kb, idle_pss_kb = sampler.peak_sum_kb, sampler.peak_pss_sum_kb
     sampler.start()
     rounds: list[Round] = []
     ceiling: dict[str, float] = {}
@@ -638,8 +648,16 @@ def main() -> int:
         f"   target < 200 MB (idle {idle_kb / mb:.1f} MB)"
     )
     print(
+        f"worker peak memory (sum of PSS, 0.1 s):     {sampler.peak_pss_sum_kb / mb:8.1f} MB"
+        f"   shared pages counted once (idle {idle_pss_kb / mb:.1f} MB)"
+    )
+    print(
         f"  per process peak (VmHWM): main {sampler.hwm_kb.get(worker.pid, 0) / mb:.1f} MB, "
         + ", ".join(f"pool {pid} {kb / mb:.1f} MB" for pid, kb in pool.items())
+    )
+    print(
+        f"  per process peak PSS: main {sampler.peak_pss_kb.get(worker.pid, 0) / mb:.1f} MB, "
+        + ", ".join(f"pool {pid} {sampler.peak_pss_kb.get(pid, 0) / mb:.1f} MB" for pid in pool)
     )
     print(
         f"board composing in one process (this one):  {ceiling['compose_rate']:8.0f} messages/s"
@@ -656,6 +674,8 @@ def main() -> int:
             "ratio": ratio,
             "first_p50": statistics.median(firsts),
             "peak_sum_mb": sampler.peak_sum_kb / mb,
+            "peak_pss_sum_mb": sampler.peak_pss_sum_kb / mb,
+            "pss_mb": {str(pid): kb / mb for pid, kb in sampler.peak_pss_kb.items()},
             "hwm_mb": {str(pid): kb / mb for pid, kb in sampler.hwm_kb.items()},
             "worker_log_counts": dict(Counter(retries=retries, errors=errors)),
         }
