@@ -23,12 +23,13 @@ from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale, format_date
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -262,7 +263,12 @@ def _reachable() -> ColumnElement[bool]:
 
 def match_recipients(need_id: int, modes: Sequence[NotifyMode]) -> list[int]:
     """Ids of the users of the need's matched firms who asked for these kinds of e-mail."""
-    query = (
+    return list(db.session.scalars(match_recipients_query(need_id, modes)))
+
+
+def match_recipients_query(need_id: int, modes: Sequence[NotifyMode]) -> Select[tuple[int]]:
+    """The ids of the users of the need's matched firms who asked for these kinds of e-mail."""
+    return (
         select(User.id)
         .join(Member, Member.id == User.member_id)
         .join(NeedMatch, NeedMatch.member_id == Member.id)
@@ -274,7 +280,6 @@ def match_recipients(need_id: int, modes: Sequence[NotifyMode]) -> list[int]:
         )
         .order_by(User.id)
     )
-    return list(db.session.scalars(query))
 
 
 def add_rows(rows: Sequence[dict[str, Any]]) -> None:
@@ -321,21 +326,57 @@ def pending_ids(*conditions: ColumnElement[bool]) -> list[int]:
     return list(db.session.scalars(query.order_by(Notification.id)))
 
 
+def insert_need_rows(kind: str, need_id: int, recipients: Select[tuple[int]]) -> list[int]:
+    """Insert a row of `kind` about a need for each user id `recipients` selects, in the
+    database (INSERT … SELECT); return the ids of the rows this statement added."""
+    table = Notification.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    values = {
+        "key": need_key(kind, need_id),
+        "kind": kind,
+        "need_id": need_id,
+        "data": {},
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "next_attempt_at": _unsent_after(now),
+    }
+    columns = [
+        recipients.selected_columns[0],
+        *(literal(v, table.c[k].type) for k, v in values.items()),
+    ]
+    statement = (
+        insert(table)
+        .from_select(["user_id", *values], recipients.with_only_columns(*columns))
+        .on_conflict_do_nothing(index_elements=["key", "user_id"])
+        .returning(table.c.id)
+    )
+    return sorted(db.session.scalars(statement))
+
+
 @job("notify.fan_out")
 def fan_out(need_id: int) -> int:
     """Turn an open need's matches into one e-mail per instant user; return how many rows."""
     need = db.session.get(Need, need_id)
     if need is None or need.fanned_out_at is not None:
         return 0
+    dispatched: list[int] = []
     count = 0
     if need.status == NeedStatus.OPEN:
-        users = match_recipients(need_id, [NotifyMode.INSTANT])
-        key = f"need_match:need:{need_id}"
-        add_rows(
-            [{"user_id": u, "key": key, "kind": "need_match", "need_id": need_id} for u in users]
+        recipients = match_recipients_query(need_id, [NotifyMode.INSTANT])
+        # The first batch is committed and handed out on its own, so its e-mails go out while
+        # the rows of everyone else are inserted.
+        dispatched = insert_need_rows(
+            "need_match", need_id, recipients.limit(current_app.config["MAIL_BATCH_SIZE"])
         )
-        count = len(users)
-    # Whoever sets the mark dispatches; a fan-out running twice at once sends nothing twice.
+        dispatch_sends(dispatched)
+        db.session.commit()
+        count = len(dispatched) + len(insert_need_rows("need_match", need_id, recipients))
+    # Whoever sets the mark dispatches the rest, including rows that an earlier fan-out, which
+    # died before the mark, left pending; a fan-out running twice at once sends nothing twice.
     marked = db.session.execute(
         update(Need)
         .where(Need.id == need_id, Need.fanned_out_at.is_(None))
@@ -343,9 +384,9 @@ def fan_out(need_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     if marked.rowcount == 1:
-        dispatch_sends(
-            pending_ids(Notification.need_id == need_id, Notification.kind == "need_match")
-        )
+        pending = pending_ids(Notification.need_id == need_id, Notification.kind == "need_match")
+        first = set(dispatched)
+        dispatch_sends([i for i in pending if i not in first])
     db.session.commit()
     log.info("Need %s matched %s users", need_id, count)
     return count
@@ -493,6 +534,12 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
 
 def _mark_sent(notification_id: int) -> None:
     """Commit that the server has this row's e-mail: one UPDATE, without the ORM's flush."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The commit need not wait for the WAL to reach the disk: once PostgreSQL has it, a
+        # worker killed with kill -9 still re-sends at most the e-mail it had in flight. Only a
+        # crash of PostgreSQL itself could lose the last few marks, and re-send those e-mails.
+        # Waiting for the flush on every row cost more than composing and sending the e-mail.
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     db.session.execute(
         update(Notification.__table__)
         .where(Notification.__table__.c.id == notification_id)
@@ -606,6 +653,7 @@ class Composer:
         self.tokens = URLSafeSerializer(config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
         self.urls: dict[tuple[str, int | None], str] = {}
         self.matches: dict[tuple[int, int | None], tuple[list[Competence], float]] = {}
+        self.facts: dict[tuple[int, str], dict[str, str]] = {}
 
     def url(self, endpoint: str, need_id: int | None = None) -> str:
         key = (endpoint, need_id)
@@ -619,6 +667,17 @@ class Composer:
         if key not in self.matches:
             self.matches[key] = matched_competences(need, member_id)
         return self.matches[key]
+
+    def need_facts(self, need: Need) -> dict[str, str]:
+        """The need's requester, budget and deadline, rendered once per language."""
+        key = (need.id, str(get_locale()))
+        if key not in self.facts:
+            self.facts[key] = {
+                "text": render_template("email/_need_facts.txt", need=need),
+                # Rendered by an autoescaping template: the need's text in it is escaped.
+                "html": Markup(render_template("email/_need_facts.html", need=need)),  # nosec B704
+            }
+        return self.facts[key]
 
     def compose(self, notification: Notification) -> EmailMessage:
         """The e-mail for a notification, in its recipient's language."""
@@ -644,6 +703,8 @@ class Composer:
         if need is not None and notification.kind in ("need_match", "deadline_reminder"):
             context["competences"], context["score"] = self.matched(need, user.member_id)
         with force_locale(user.locale):
+            if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+                context["facts"] = self.need_facts(need)
             if notification.kind == "digest":
                 context["entries"] = digest_entries(notification)
                 context["day"] = date.fromisoformat(notification.data["day"])

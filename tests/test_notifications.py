@@ -182,6 +182,8 @@ def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
     app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
 ) -> None:
     mailbox.replies += ["451 4.7.1 Greylisted, try again later"] * 2
+    # Retries a second or two apart: the suite's 0.05 s could pass before the row is read back.
+    app.config.update(MAIL_RETRY_DELAY=1.0, MAIL_RETRY_MAX_DELAY=2.0)
     approve(app, *pending_need)
     assert rows(app) == [("need_approved", NotificationStatus.PENDING, 1)]
     with app.app_context():
