@@ -4,9 +4,11 @@
 
 Needs the data set (`python -m bench.data`) and wrk (`apt-get install -y wrk`). Starts
 gunicorn the way `make stack` does (`gunicorn --workers 2 --bind … wsgi:app`, sync workers),
-first on bench/web_hello.py, then on the board against the `bench` PostgreSQL database, signs
-in once as the requester of the need with 20 offers, and runs wrk on each page with that
-session cookie. Every figure comes from the same run, so the ratios to the hello world hold
+first on bench/web_hello.py (raw WSGI), then on bench/web_flask_hello.py (Flask, one route,
+nothing else: the framework's own share), then on the board against the `bench` PostgreSQL
+database, signs in once as the requester of the need with 20 offers, and runs wrk on each page
+with that session cookie; `--extra /healthz` adds the one-query health check, the cheapest
+page that reads the database. Every figure comes from the same run, so the ratios to the hello world hold
 even though the shared machine's absolute speed moves.
 
 Settings of the board under test: BOARD_ENV=development, because production sets secure
@@ -225,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         hello_server.stop()
     hello.name = "hello"
 
+    # The framework's own ceiling: Flask with one route, nothing else.
+    flask_server = Server("bench.web_flask_hello:app", args.workers, args.access_log, hello_env)
+    try:
+        flask_hello = wrk(flask_server.base + "/", args, None)
+    finally:
+        flask_server.stop()
+    flask_hello.name = "flask"
+
     pages = {"board": "/needs", "need": f"/needs/{SHOWCASE_NEED}", "search": SEARCH}
     if args.only:
         pages = {name: path for name, path in pages.items() if name in args.only}
@@ -233,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.page_cache_size is not None:
         environment["PAGE_CACHE_SIZE"] = str(args.page_cache_size)
     server = Server("bench.web_app:app", args.workers, args.access_log, environment)
-    results = [hello]
+    results = [hello, flask_hello]
     try:
         cookie, opener = sign_in(server.base)
         check_pages(server.base, opener, pages)
