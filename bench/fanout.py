@@ -22,9 +22,10 @@ How it measures:
 - Memory: every 0.1 s the RSS (VmRSS in /proc/PID/status) of the worker's main process and of
   each of its children (the pool) is read and summed; the peak of that sum is reported, and
   each process's own peak (the kernel's VmHWM) beside it.
-- Ceiling: the board's own messages for the last round's rows (`compose_notification`, the
-  code the worker runs), rendered to bytes beforehand, then sent by one `smtplib.SMTP` loop
-  over one connection. Composing time is measured apart and printed as well.
+- Ceiling: the board's own messages for the last round's rows (loaded and composed a batch
+  at a time by `load_batch` and `Composer`, as the worker does), rendered to bytes beforehand,
+  then sent by one `smtplib.SMTP` loop over one connection. Composing time is measured apart
+  and printed as well.
 """
 
 from __future__ import annotations
@@ -477,19 +478,23 @@ def smtplib_ceiling(app: Any, sink_port: int, need_id: int) -> dict[str, float]:
 
     from board.extensions import db
     from board.models import Notification
-    from board.notifications import compose_notification
+    from board.notifications import Composer, load_batch
 
     with app.app_context():
-        rows = db.session.scalars(
-            select(Notification)
+        ids = db.session.scalars(
+            select(Notification.id)
             .where(Notification.need_id == need_id, Notification.kind == "need_match")
             .order_by(Notification.id)
         ).all()
+        size = app.config["MAIL_BATCH_SIZE"]
         started = time.perf_counter()
         messages = []
-        for row in rows:
-            message = compose_notification(row)
-            messages.append((message["To"], message.as_bytes()))
+        # As the worker composes: a batch's rows loaded together, one Composer per batch.
+        for start in range(0, len(ids), size):
+            composer = Composer()
+            for row in load_batch(ids[start : start + size]):
+                message = composer.compose(row)
+                messages.append((message["To"], message.as_bytes()))
         compose_s = time.perf_counter() - started
     sender = app.config["MAIL_FROM"]
     connection = smtplib.SMTP("127.0.0.1", sink_port)
