@@ -176,3 +176,36 @@ def test_an_smtp_server_that_is_down_is_a_transient_failure(app: Flask) -> None:
 def test_a_malformed_smtp_url_is_refused_with_its_shape(url: str) -> None:
     with pytest.raises(ValueError, match="smtp://user:pass@host:587"):
         SMTPTransport(url)
+
+
+@pytest.mark.parametrize("linesep", ["\n", "\r\n"])
+def test_headers_written_directly_are_what_compat32_writes(linesep: str) -> None:
+    """The policy writes plain ASCII values itself, faster; compat32 is the reference."""
+    from email.policy import Compat32
+
+    from board.mail import POLICY
+
+    ours, reference = POLICY.clone(linesep=linesep), Compat32(linesep=linesep)
+    pieces = ["<", "http://board.example/account/unsubscribe/", "MTIz.Ab-c_d", "@", ">", "=?"]
+    values = [
+        "",
+        "x",
+        " leading",
+        "trailing ",
+        "two  spaces",
+        "a; b",
+        'multipart/alternative; boundary="board-0123456789abcdef01234567"',
+        "Cluster procurement board <board@localhost>",
+        "Zażółć gęślą jaźń",
+    ]
+    for length in range(40, 220, 7):
+        values.append(("".join(pieces) * 10)[:length])
+        values.append(("a;b," * 60)[:length])
+        values.append(("word " * 60)[:length])
+    for name in ("To", "Subject", "Message-ID", "List-Unsubscribe", "Content-Type"):
+        for value in values:
+            assert ours.fold(name, value) == reference.fold(name, value), (name, value)
+            assert ours.fold_binary(name, value) == reference.fold_binary(name, value), (
+                name,
+                value,
+            )
