@@ -491,8 +491,9 @@ def smtplib_ceiling(app: Any, sink_port: int, need_id: int) -> dict[str, float]:
         messages = []
         # As the worker composes: a batch's rows loaded together, one Composer per batch.
         for start in range(0, len(ids), size):
-            composer = Composer()
-            for row in load_batch(ids[start : start + size]):
+            batch = load_batch(ids[start : start + size])
+            composer = Composer(batch)
+            for row in batch:
                 message = composer.compose(row)
                 messages.append((message["To"], message.as_bytes()))
         compose_s = time.perf_counter() - started

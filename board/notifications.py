@@ -516,7 +516,7 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
     suppressed = set(
         db.session.scalars(select(Suppression.email).where(Suppression.email.in_(emails)))
     )
-    composer = Composer()
+    composer = Composer(rows)
     retry_in: float | None = None
     with open_transport() as transport, SentMarks() as mark_sent:
         for position, notification in enumerate(rows):
@@ -704,8 +704,13 @@ class Composer:
     carries are the same for all the rows about that need; only the recipient differs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rows: Sequence[Notification] = ()) -> None:
         config = current_app.config
+        # The firms of the batch's users, per need: their matches are loaded together.
+        self.batch_members: dict[int, set[int]] = defaultdict(set)
+        for row in rows:
+            if row.need_id is not None and row.user.member_id is not None:
+                self.batch_members[row.need_id].add(row.user.member_id)
         self.domain = config["MAIL_FROM"].rpartition("@")[2]
         self.tokens = URLSafeSerializer(config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
         self.urls: dict[tuple[str, int | None], str] = {}
@@ -722,9 +727,24 @@ class Composer:
         return self.urls[key]
 
     def matched(self, need: Need, member_id: int | None) -> tuple[list[Competence], float]:
+        """What `matched_competences` gives, with one query for the batch's firms."""
         key = (need.id, member_id)
         if key not in self.matches:
-            self.matches[key] = matched_competences(need, member_id)
+            if member_id is None:
+                return [], 0.0
+            members = self.batch_members.pop(need.id, set()) | {member_id}
+            for other in members:
+                self.matches[(need.id, other)] = ([], 0.0)
+            for match in db.session.scalars(
+                select(NeedMatch).where(
+                    NeedMatch.need_id == need.id, NeedMatch.member_id.in_(members)
+                )
+            ):
+                wanted = set(match.competence_ids)
+                self.matches[(need.id, match.member_id)] = (
+                    [c for c in need.competences if c.id in wanted],
+                    match.score,
+                )
         return self.matches[key]
 
     def need_facts(self, need: Need) -> dict[str, str]:
