@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.models import Need, NeedStatus
+from board.models import Need, NeedStatus, User
+from board.needs.services import BoardQuery, board_page, board_statement
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -146,3 +147,28 @@ def test_the_board_counts_only_what_it_may_show(app: Flask, board: FlaskClient) 
     with app.app_context():
         assert db.session.scalar(select(func.count(Need.id))) == 4
     assert "3 needs" in board.get("/needs").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        BoardQuery(q="a"),  # a prefix of a word in each open need: two pages of two
+        BoardQuery(q="kubernetes", competences=["kotlin"]),
+        BoardQuery(q="s", competences=["kotlin", "sap-abap-development"], sort="relevance"),
+        BoardQuery(q="nothing-like-this"),
+        BoardQuery(competences=["kotlin", "penetration-testing"], sort="deadline"),
+    ],
+)
+def test_a_board_page_finds_and_counts_what_paginating_the_statement_does(
+    app: Flask, viewer: factories.Account, query: BoardQuery
+) -> None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == viewer.email))
+        assert user is not None
+        for number in (1, 2, 3):
+            expected = db.paginate(
+                board_statement(user, query), page=number, per_page=2, error_out=False
+            )
+            page = board_page(user, query, page=number, per_page=2)
+            assert [n.id for n in page.items] == [n.id for n in expected.items]
+            assert (page.total, page.pages) == (expected.total, expected.pages)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, column, text
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, column, literal_column, text
 
 from board.models import Need
 
@@ -30,14 +30,33 @@ def matches(dialect: str, query: str) -> ColumnElement[bool] | None:
         tsquery = " & ".join(f"{term}:*" for term in terms)
         condition = text("needs.search_vector @@ to_tsquery('simple', :search_query)")
         return condition.bindparams(bindparam("search_query", tsquery))  # type: ignore[return-value]
+    return Need.id.in_(_fts_ids(terms))
+
+
+def matches_among(
+    dialect: str, query: str, need_id: ColumnElement[int]
+) -> ColumnElement[bool] | None:
+    """On SQLite, a condition that the need `need_id` matches `query`, or None.
+
+    A search with a competence filter then narrows the competence's few thousand needs by the
+    words before it reads any need. `+ 0` keeps SQLite from turning the test around into one
+    index lookup per matching word, which is slow for a common prefix. PostgreSQL's planner
+    orders the joins itself: None there.
+    """
+    terms = words(query)
+    if dialect == "postgresql" or not terms:
+        return None
+    return (need_id + literal_column("0")).in_(_fts_ids(terms))
+
+
+def _fts_ids(terms: list[str]) -> Select[Any]:
     # FTS5: each word quoted (so no word is read as an operator), prefix-matched, all required.
     fts_query = " ".join(f'"{term}"*' for term in terms)
-    ids = (
+    return (  # type: ignore[return-value]
         text("SELECT rowid FROM needs_fts WHERE needs_fts MATCH :search_query")
         .bindparams(bindparam("search_query", fts_query))
         .columns(column("rowid", Integer))
     )
-    return Need.id.in_(ids)
 
 
 def by_relevance(dialect: str, query: str, statement: Select[Any]) -> Select[Any]:

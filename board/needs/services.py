@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select, update
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from board import audit, notifications
@@ -316,6 +317,62 @@ class BoardQuery:
 def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
     """The needs a viewer asked for, among those they may see, in the order they chose."""
     statement = select(Need).options(selectinload(Need.competences), selectinload(Need.member))
+    return _board_order(query, _board_filter(viewer, query, statement))
+
+
+def board_page(viewer: User, query: BoardQuery, page: int, per_page: int) -> Pagination:
+    """One page of the board, with the number of needs on all its pages."""
+    return BoardPage(
+        select=board_statement(viewer, query),
+        session=db.session(),
+        viewer=viewer,
+        query=query,
+        page=page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count=True,
+    )
+
+
+class BoardPage(SelectPagination):
+    """A page of the board; a text search counts its needs in the query that reads the page.
+
+    Counting a search and reading its newest page both test every need that matches, so
+    the count rides along as a window over the matching ids and the search runs once. The
+    plain board keeps two queries: each reads an index of its own and stops early.
+    """
+
+    counted: int | None = None
+
+    def _query_items(self) -> list[Any]:
+        viewer: User = self._query_args["viewer"]
+        query: BoardQuery = self._query_args["query"]
+        if not search.words(query.q):
+            return super()._query_items()
+        matching = select(Need.id, func.count().over().label("total"))
+        matching = _board_order(query, _board_filter(viewer, query, matching))
+        window = matching.limit(self.per_page).offset(self._query_offset).subquery()
+        statement = (
+            select(Need, window.c.total)
+            .join(window, window.c.id == Need.id)
+            .options(selectinload(Need.competences), selectinload(Need.member))
+        )
+        rows = self._query_args["session"].execute(_board_order(query, statement)).all()
+        if rows:
+            self.counted = rows[0].total
+        elif self._query_offset == 0:
+            self.counted = 0
+        return [row.Need for row in rows]
+
+    def _query_count(self) -> int:
+        if self.counted is not None:
+            return self.counted
+        return super()._query_count()
+
+
+def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Select[Any]:
+    """Keep the needs the viewer asked for and may see."""
     statement = statement.where(Need.status == query.status)
     if query.status not in NEED_PUBLISHED and not viewer.is_staff:
         statement = statement.where(Need.member_id == viewer.member_id)
@@ -323,8 +380,14 @@ def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
         # A suspended firm's needs leave the board until the firm is reactivated.
         active_firms = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
         statement = statement.where(Need.member_id.in_(active_firms))
+    dialect = db.engine.dialect.name
+    condition = search.matches(dialect, query.q) if query.q else None
     if query.competences:
-        statement = statement.where(_with_competences(query.competences))
+        wanted = _needs_with_competences(query.competences)
+        among = search.matches_among(dialect, query.q, need_competences.c.need_id)
+        if among is not None:
+            wanted, condition = wanted.where(among), None
+        statement = statement.where(Need.id.in_(wanted))
     if query.matching and viewer.member is not None:
         own = [c.id for c in viewer.member.competences]
         statement = statement.where(
@@ -333,23 +396,25 @@ def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
                 select(need_competences.c.need_id).where(need_competences.c.competence_id.in_(own))
             ),
         )
-    dialect = db.engine.dialect.name
-    if query.q and (condition := search.matches(dialect, query.q)) is not None:
+    if condition is not None:
         statement = statement.where(condition)
-        if query.sort == "relevance":
-            statement = search.by_relevance(dialect, query.q, statement)
-    if query.sort == "deadline":
-        statement = statement.order_by(Need.offers_close_at.asc(), Need.id.desc())
-    else:
-        statement = statement.order_by(
-            func.coalesce(Need.published_at, Need.created_at).desc(), Need.id.desc()
-        )
     return statement
 
 
-def _with_competences(slugs: list[str]) -> ColumnElement[bool]:
-    """Needs asking for any of these competences."""
-    return Need.id.in_(
+def _board_order(query: BoardQuery, statement: Select[Any]) -> Select[Any]:
+    """Order needs as the viewer chose; the id breaks ties, so pages never overlap."""
+    if query.sort == "relevance":
+        statement = search.by_relevance(db.engine.dialect.name, query.q, statement)
+    if query.sort == "deadline":
+        return statement.order_by(Need.offers_close_at.asc(), Need.id.desc())
+    return statement.order_by(
+        func.coalesce(Need.published_at, Need.created_at).desc(), Need.id.desc()
+    )
+
+
+def _needs_with_competences(slugs: list[str]) -> Select[tuple[int]]:
+    """The ids of needs asking for any of these competences."""
+    return (
         select(need_competences.c.need_id)
         .join(Competence, Competence.id == need_competences.c.competence_id)
         .where(Competence.slug.in_(slugs))
