@@ -3,11 +3,12 @@
     flock /tmp/bench.lock .venv/bin/python -m bench.search [--queries 200] [--explain]
 
 Needs the data set (`python -m bench.data`). Runs, in this process, what the board view runs
-for `/needs?q=…&competence=…`: `board_statement` for the bench user, then `db.paginate` with
-its count, the page of needs and their eager loads, in a fresh session each time. Template
-rendering is not included (bench/web measures whole pages). Prints p50/p95 per database;
-`--explain` also prints EXPLAIN ANALYZE of the count and page queries of a typical search on
-PostgreSQL.
+for `/needs?q=…&competence=…`: `board_page` for the bench user (the page of needs with their
+count, and their eager loads), in a fresh session each time. Template rendering is not
+included (bench/web measures whole pages). Prints p50/p95 per database; `--compare` also runs
+the same searches the way the board ran them before (`db.paginate` over `board_statement`: a
+count query, then the page), in the same run; `--explain` prints EXPLAIN ANALYZE of the
+queries of a typical search on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bench.data import BENCH_EMAIL, LANGS, NEEDS, POSTGRES_URL, SQLITE_PATH, SQL
 from board import create_app
 from board.extensions import db
 from board.models import User
-from board.needs.services import BoardQuery, board_statement
+from board.needs.services import BoardQuery, board_page, board_statement
 from board.taxonomy import TAXONOMY
 
 PER_PAGE = 50
@@ -72,14 +73,19 @@ def app_for(url: str) -> Flask:
     )
 
 
-def run_one(query: BoardQuery) -> tuple[float, int]:
-    """One search as the view runs it; its time in ms and how many needs it found."""
+def run_one(query: BoardQuery, paginate: bool = False) -> tuple[float, int]:
+    """One search as the view runs it; its time in ms and how many needs it found.
+
+    `paginate`: as the view ran it before board_page, a count query and then the page.
+    """
     viewer = db.session.scalar(sa.select(User).where(User.email == BENCH_EMAIL))
     assert viewer is not None
     started = time.perf_counter()
-    page = db.paginate(
-        board_statement(viewer, query), page=1, per_page=PER_PAGE, error_out=False, count=True
-    )
+    if paginate:
+        statement = board_statement(viewer, query)
+        page = db.paginate(statement, page=1, per_page=PER_PAGE, error_out=False, count=True)
+    else:
+        page = board_page(viewer, query, page=1, per_page=PER_PAGE)
     for need in page.items:
         need.member.name, [c.name for c in need.competences]  # noqa: B018
     elapsed = (time.perf_counter() - started) * 1000
@@ -87,14 +93,16 @@ def run_one(query: BoardQuery) -> tuple[float, int]:
     return elapsed, page.total or 0
 
 
-def measure(url: str, searches: list[BoardQuery]) -> list[tuple[float, int, BoardQuery]]:
+def measure(
+    url: str, searches: list[BoardQuery], paginate: bool = False
+) -> list[tuple[float, int, BoardQuery]]:
     app = app_for(url)
     with app.app_context():
         if (db.session.scalar(sa.text("SELECT count(*) FROM needs")) or 0) < NEEDS:
             raise SystemExit(f"{url} is not loaded: python -m bench.data")
         for query in searches[:10]:  # warm the caches and the statement cache
-            run_one(query)
-        return [(*run_one(query), query) for query in searches]
+            run_one(query, paginate)
+        return [(*run_one(query, paginate), query) for query in searches]
 
 
 def report(name: str, timings: list[tuple[float, int, BoardQuery]]) -> None:
@@ -113,19 +121,35 @@ def report(name: str, timings: list[tuple[float, int, BoardQuery]]) -> None:
         )
 
 
-def explain(query: BoardQuery, command: str = "EXPLAIN (ANALYZE, BUFFERS)") -> None:
+def explain(query: BoardQuery, paginate: bool = False) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each query one search runs on PostgreSQL, as it ran."""
     app = app_for(POSTGRES_URL)
     with app.app_context():
         viewer = db.session.scalar(sa.select(User).where(User.email == BENCH_EMAIL))
-        statement = board_statement(viewer, query)  # type: ignore[arg-type]
-        count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
-        for title, stmt in (("count", count), ("page", statement.limit(PER_PAGE))):
-            compiled: Any = stmt.compile(
-                dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
+        assert viewer is not None
+        executed: list[tuple[str, Any]] = []
+
+        def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            executed.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            if paginate:
+                statement = board_statement(viewer, query)
+                db.paginate(statement, page=1, per_page=PER_PAGE, error_out=False, count=True)
+            else:
+                board_page(viewer, query, page=1, per_page=PER_PAGE)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        how = "db.paginate over board_statement" if paginate else "board_page"
+        for number, (statement, parameters) in enumerate(executed, 1):
+            if "selectin" in statement or "IN (%(primary_keys" in statement:
+                continue  # the eager loads of the page's needs: by primary key, 50 at most
+            plan = db.session.connection().exec_driver_sql(
+                f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters
             )
-            rows = db.session.connection().exec_driver_sql(f"{command} {compiled}")
-            print(f"-- {title}: q={query.q!r} competence={query.competences}")
-            print("\n".join(row[0] for row in rows))
+            print(f"-- {how}, query {number}: q={query.q!r} competence={query.competences}")
+            print("\n".join(row[0] for row in plan))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,16 +157,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=("postgresql", "sqlite"))
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE on PostgreSQL")
+    parser.add_argument(
+        "--compare", action="store_true", help="also time db.paginate (count, then page)"
+    )
     args = parser.parse_args(argv)
     searches = queries(args.queries)
-    if args.only in (None, "postgresql"):
-        report("postgresql", measure(POSTGRES_URL, searches))
-    if args.only in (None, "sqlite"):
-        if not SQLITE_PATH.exists():
+    databases = [("postgresql", POSTGRES_URL), ("sqlite", SQLITE_URL)]
+    for name, url in databases:
+        if args.only not in (None, name):
+            continue
+        if name == "sqlite" and not SQLITE_PATH.exists():
             raise SystemExit(f"{SQLITE_PATH} is missing: python -m bench.data")
-        report("sqlite", measure(SQLITE_URL, searches))
+        if args.compare:
+            report(f"{name}, db.paginate", measure(url, searches, paginate=True))
+        report(name, measure(url, searches))
     if args.explain:
-        explain(BoardQuery(q="platform", competences=["python"]))
+        typical = BoardQuery(q="platform", competences=["python"])
+        if args.compare:
+            explain(typical, paginate=True)
+        explain(typical)
     return 0
 
 
