@@ -29,7 +29,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -718,6 +719,7 @@ class Composer:
         self.facts: dict[tuple[int, str], dict[str, str]] = {}
         self.shared: dict[tuple[int | None, int | None, str], tuple[str, list[str], list[str]]] = {}
         self.unsubscribe_parts: tuple[str, str] | None = None
+        self.signing: tuple[Signer, bytes] | None = None
 
     def url(self, endpoint: str, need_id: int | None = None) -> str:
         key = (endpoint, need_id)
@@ -802,7 +804,17 @@ class Composer:
             )
             self.unsubscribe_parts = (before, after)
         before, after = self.unsubscribe_parts
-        return f"{before}{self.tokens.dumps(user_id)}{after}"
+        return f"{before}{self.token(user_id)}{after}"
+
+    def token(self, user_id: int) -> str:
+        """`unsubscribe_token`: the serializer's signer and key are made once per batch."""
+        if self.signing is None:
+            signer = self.tokens.make_signer()
+            self.signing = (signer, signer.derive_key())
+        signer, key = self.signing
+        payload = self.tokens.dump_payload(user_id)
+        signature = base64_encode(signer.algorithm.get_signature(key, payload))
+        return (payload + signer.sep + signature).decode("ascii")
 
     def _render_match(self, notification: Notification) -> tuple[str, list[str], list[str]]:
         """The subject and both bodies for a firm's users, cut at the placeholders."""
