@@ -560,6 +560,13 @@ _MARK_SENT = (
 )
 
 
+# _MARK_SENT as PostgreSQL runs it, for psycopg's prepared statements.
+_MARK_SENT_SQL = (
+    "UPDATE notifications SET status = %s, last_error = '', claimed_at = NULL,"
+    " sent_at = %s, next_attempt_at = NULL WHERE id = %s"
+)
+
+
 class SentMarks:
     """Commits that the server has a row's e-mail, each row on its own, as cheaply as it can.
 
@@ -575,20 +582,31 @@ class SentMarks:
     def __enter__(self) -> Callable[[int], None]:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgresql = self.connection.dialect.name == "postgresql"
-        if self.postgresql:
-            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
-        return self.mark
+        if not self.postgresql:
+            return self.mark
+        self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        # The driver's cursor with a server-side prepared statement: SQLAlchemy's execution
+        # of the same UPDATE took as long again as the round trip (0.27 against 0.13 ms).
+        self.cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self.mark_prepared
 
     def mark(self, notification_id: int) -> None:
         self.connection.execute(
             _MARK_SENT, {"notification_id": notification_id, "sent_at": utcnow()}
         )
 
+    def mark_prepared(self, notification_id: int) -> None:
+        self.cursor.execute(
+            _MARK_SENT_SQL, (NotificationStatus.SENT.value, utcnow(), notification_id), prepare=True
+        )
+
     def __exit__(self, *exc_info: object) -> None:
         try:
-            if self.postgresql and not self.connection.invalidated:
-                # The connection goes back to the pool: it must commit as every other does.
-                self.connection.exec_driver_sql("RESET synchronous_commit")
+            if self.postgresql:
+                self.cursor.close()
+                if not self.connection.invalidated:
+                    # The connection goes back to the pool: it must commit as all others do.
+                    self.connection.exec_driver_sql("RESET synchronous_commit")
         finally:
             self.connection.close()
 
