@@ -8,8 +8,8 @@ first on bench/web_hello.py (raw WSGI), then on bench/web_flask_hello.py (Flask,
 nothing else: the framework's own share), then on the board against the `bench` PostgreSQL
 database, signs in once as the requester of the need with 20 offers, and runs wrk on each page
 with that session cookie; `--extra /healthz` adds the one-query health check, the cheapest
-page that reads the database. Every figure comes from the same run, so the ratios to the hello world hold
-even though the shared machine's absolute speed moves.
+page that reads the database. Every figure comes from the same run, so the ratios to the
+hello world hold even though the shared machine's absolute speed moves.
 
 Settings of the board under test: BOARD_ENV=development, because production sets secure
 cookies that wrk over plain HTTP would not get back; the development settings differ from

@@ -81,12 +81,8 @@ def board_list(user: User) -> str:
         matching=bool(form.match.data),
         sort="newest" if form.sort.errors else form.sort.data,
     )
-    page = db.paginate(
-        services.board_statement(user, query),
-        page=page_number(),
-        per_page=current_app.config["NEEDS_PER_PAGE"],
-        error_out=False,
-        count=True,
+    page = services.board_page(
+        user, query, page=page_number(), per_page=current_app.config["NEEDS_PER_PAGE"]
     )
     own = {c.id for c in user.member.competences} if user.member else set()
     return render_template(
