@@ -298,13 +298,26 @@ def match_recipients_query(need_id: int, modes: Sequence[NotifyMode]) -> Select[
 
 def add_rows(rows: Sequence[dict[str, Any]]) -> None:
     """Insert outbox rows, skipping any whose (user, key) is already there."""
+    defaults = {"event_id": None, "need_id": None, "offer_id": None, **_new_row_values()}
+    if not rows:
+        return
+    # One statement executed for every row: compiling a 500-row VALUES list cost more than
+    # the insert itself.
+    statement = _insert().on_conflict_do_nothing(index_elements=["key", "user_id"])
+    db.session.execute(statement, [{**defaults, **row} for row in rows])
+
+
+def _insert() -> Any:
+    """An INSERT into the outbox in the dialect that knows ON CONFLICT."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(Notification.__table__)
+
+
+def _new_row_values() -> dict[str, Any]:
+    """What every new outbox row starts with."""
     now = utcnow()
-    defaults = {
-        "event_id": None,
-        "need_id": None,
-        "offer_id": None,
+    return {
         "data": {},
         "status": NotificationStatus.PENDING,
         "attempts": 0,
@@ -312,14 +325,6 @@ def add_rows(rows: Sequence[dict[str, Any]]) -> None:
         "created_at": now,
         "next_attempt_at": _unsent_after(now),
     }
-    if not rows:
-        return
-    # One statement executed for every row: compiling a 500-row VALUES list cost more than
-    # the insert itself.
-    statement = insert(Notification.__table__).on_conflict_do_nothing(
-        index_elements=["key", "user_id"]
-    )
-    db.session.execute(statement, [{**defaults, **row} for row in rows])
 
 
 def need_key(kind: str, need_id: int) -> str:
@@ -344,26 +349,18 @@ def insert_need_rows(kind: str, need_id: int, recipients: Select[tuple[int]]) ->
     """Insert a row of `kind` about a need for each user id `recipients` selects, in the
     database (INSERT … SELECT); return the ids of the rows this statement added."""
     table = Notification.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
     values = {
         "key": need_key(kind, need_id),
         "kind": kind,
         "need_id": need_id,
-        "data": {},
-        "status": NotificationStatus.PENDING,
-        "attempts": 0,
-        "last_error": "",
-        "created_at": now,
-        "next_attempt_at": _unsent_after(now),
+        **_new_row_values(),
     }
     columns = [
         recipients.selected_columns[0],
         *(literal(v, table.c[k].type) for k, v in values.items()),
     ]
     statement = (
-        insert(table)
+        _insert()
         .from_select(["user_id", *values], recipients.with_only_columns(*columns))
         .on_conflict_do_nothing(index_elements=["key", "user_id"])
         .returning(table.c.id)
