@@ -23,7 +23,7 @@ from email.message import EmailMessage, MIMEPart
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
@@ -189,8 +189,20 @@ def send_email(
     return message
 
 
+# What became of messages handed to `submit`, in the order they were handed: each one's key,
+# and None if the server took the message, or why it did not.
+Outcomes = list[tuple[Any, MailError | None]]
+
+
 class Transport(Protocol):
+    # The key of a message handed to `submit` whose outcome is not known yet.
+    waiting: Any
+
     def send(self, message: EmailMessage) -> None: ...
+
+    def submit(self, key: Any, message: EmailMessage) -> Outcomes: ...
+
+    def finish(self) -> Outcomes: ...
 
 
 @contextmanager
@@ -210,8 +222,18 @@ def open_transport() -> Iterator[Transport]:
 class FileTransport:
     """Writes each message as an `.eml` file: the embedded default, for a machine without SMTP."""
 
+    waiting = None
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def submit(self, key: Any, message: EmailMessage) -> Outcomes:
+        """Write the message now; its outcome."""
+        self.send(message)
+        return [(key, None)]
+
+    def finish(self) -> Outcomes:
+        return []
 
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -236,8 +258,25 @@ def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+class _Waiting(NamedTuple):
+    """A submitted message whose envelope the server took (DATA answered 354)."""
+
+    key: Any
+    # The message, dot-quoted and ending with CRLF: the final "." goes after it.
+    data: bytes
+    # Recipients the server refused while it took the others.
+    refused: dict[str, tuple[int, bytes]]
+
+
 class SMTPTransport:
-    """One SMTP connection, opened on the first message and reused for the following ones."""
+    """One SMTP connection, opened on the first message and reused for the following ones.
+
+    `send` delivers one message and raises if it is refused. `submit` and `finish` deliver a
+    stream of messages at one round trip each when the server offers PIPELINING (RFC 2920):
+    a message's text and final "." go in one write with the next message's MAIL, RCPT and
+    DATA, and the replies to both are read together. So the text of the last message
+    submitted waits for the next `submit`, or for `finish`.
+    """
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlsplit(url)
@@ -250,6 +289,11 @@ class SMTPTransport:
         self.password = unquote(parts.password) if parts.password else ""
         self.timeout = timeout
         self.connection: smtplib.SMTP | None = None
+        self._waiting: _Waiting | None = None
+
+    @property
+    def waiting(self) -> Any:
+        return None if self._waiting is None else self._waiting.key
 
     def connect(self) -> smtplib.SMTP:
         try:
@@ -275,6 +319,15 @@ class SMTPTransport:
         return connection
 
     def send(self, message: EmailMessage) -> None:
+        if self._waiting is not None:
+            raise RuntimeError("finish() the submitted messages before send()")
+        ((_key, error),) = [*self.submit(None, message), *self.finish()]
+        if error is not None:
+            raise error
+
+    def submit(self, key: Any, message: EmailMessage) -> Outcomes:
+        """Start sending a message; the outcomes learnt meanwhile, in order: the waiting
+        message's, then this one's unless it waits in turn."""
         if "Bcc" in message or "Resent-Bcc" in message:
             raise ValueError("the board's e-mails name their recipients in To and Cc only")
         sender = parseaddr(message["Sender"] or message["From"])[1]
@@ -288,24 +341,85 @@ class SMTPTransport:
         data = message.as_bytes(policy=policy)
         international = not (sender.isascii() and all(r.isascii() for r in recipients))
         if self.connection is None:
-            self.connection = self.connect()
+            try:
+                self.connection = self.connect()
+            except MailError as exc:
+                return [(key, exc)]
+        connection = self.connection
+        if international or not (connection.does_esmtp and connection.has_extn("pipelining")):
+            done = self.finish()
+            if self.connection is None:
+                return [*done, (key, TransientMailError("connection lost"))]
+            return [*done, (key, self._send_whole(message, sender, recipients, data))]
+        waiting, self._waiting = self._waiting, None
+        done: Outcomes = []
         try:
-            if international:
+            ending = waiting.data + b".\r\n" if waiting is not None else b""
+            connection.send(ending + _envelope(connection, sender, recipients, len(data)))
+            if waiting is not None:
+                code, error = _end_of_data(connection, waiting.refused)
+                done.append((waiting.key, error))
+                if code == 421:
+                    self._drop()
+                    return [*done, (key, TransientMailError(f"connection closed: {error}"))]
+            refused = _envelope_replies(connection, sender, recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            return [*done, (key, classify(code, reply))]
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:
+                self._drop()
+            else:
+                self.reset()
+            return [*done, (key, classify(exc.smtp_code, exc.smtp_error))]
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            lost = TransientMailError(f"connection lost: {exc}")
+            if waiting is not None and not done:
+                done.append((waiting.key, lost))
+            return [*done, (key, lost)]
+        self._waiting = _Waiting(key, _quote(data), refused)
+        return done
+
+    def finish(self) -> Outcomes:
+        """Send the text of the waiting message, if any; its outcome."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is None or self.connection is None:
+            return []
+        try:
+            self.connection.send(waiting.data + b".\r\n")
+            code, error = _end_of_data(self.connection, waiting.refused)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            return [(waiting.key, TransientMailError(f"connection lost: {exc}"))]
+        if code == 421:
+            self._drop()
+        return [(waiting.key, error)]
+
+    def _send_whole(
+        self, message: EmailMessage, sender: str, recipients: list[str], data: bytes
+    ) -> MailError | None:
+        """Send one message and wait for its outcome (a server that does not pipeline, or an
+        address that needs SMTPUTF8)."""
+        assert self.connection is not None
+        try:
+            if not (sender.isascii() and all(r.isascii() for r in recipients)):
                 refused = self.connection.send_message(message)
             else:
                 refused = sendmail(self.connection, sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise classify(code, reply) from exc
+            return classify(code, reply)
         except smtplib.SMTPResponseException as exc:
             self.reset()
-            raise classify(exc.smtp_code, exc.smtp_error) from exc
+            return classify(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise TransientMailError(f"connection lost: {exc}") from exc
+            return TransientMailError(f"connection lost: {exc}")
         if refused:
             code, reply = next(iter(refused.values()))
-            raise classify(code, reply)
+            return classify(code, reply)
+        return None
 
     def reset(self) -> None:
         """Clear a failed transaction so the connection can carry the next message."""
@@ -316,11 +430,22 @@ class SMTPTransport:
             self.close()
 
     def close(self) -> None:
+        if self._waiting is not None:
+            # The server waits for a message's text: QUIT would be read as part of it. Closed
+            # without its final ".", the message is dropped, and its row is sent again later.
+            self._drop()
         if self.connection is None:
             return
         try:
             self.connection.quit()
         except (OSError, smtplib.SMTPException):
+            self.connection.close()
+        self.connection = None
+
+    def _drop(self) -> None:
+        """Close the connection at once, without QUIT."""
+        self._waiting = None
+        if self.connection is not None:
             self.connection.close()
         self.connection = None
 
@@ -340,10 +465,31 @@ def sendmail(
     connection.ehlo_or_helo_if_needed()
     if not (connection.does_esmtp and connection.has_extn("pipelining")):
         return connection.sendmail(sender, recipients, data)
-    size = f" size={len(data)}" if connection.has_extn("size") else ""
-    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{size}"]
+    connection.send(_envelope(connection, sender, recipients, len(data)))
+    refused = _envelope_replies(connection, sender, recipients)
+    connection.send(_quote(data) + b".\r\n")
+    code, reply = connection.getreply()
+    if code != 250:
+        _end_transaction(connection, code)
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
+
+
+def _envelope(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> bytes:
+    """MAIL, RCPT and DATA, to be written at once."""
+    extra = f" size={size}" if connection.has_extn("size") else ""
+    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{extra}"]
     commands += [f"rcpt TO:{smtplib.quoteaddr(recipient)}" for recipient in recipients]
-    connection.send("".join(f"{command}\r\n" for command in [*commands, "data"]))
+    return "".join(f"{command}\r\n" for command in [*commands, "data"]).encode("ascii")
+
+
+def _envelope_replies(
+    connection: smtplib.SMTP, sender: str, recipients: list[str]
+) -> dict[str, tuple[int, bytes]]:
+    """Read the replies to `_envelope`; the recipients refused, if the server took the others.
+
+    Raises what `sendmail` raises for the same replies, with the transaction ended.
+    """
     mail_code, mail_reply = connection.getreply()
     refused: dict[str, tuple[int, bytes]] = {}
     for recipient in recipients:
@@ -363,15 +509,28 @@ def sendmail(
         raise smtplib.SMTPRecipientsRefused(refused)
     if data_code != 354:
         raise smtplib.SMTPDataError(data_code, data_reply)
-    quoted = _LEADING_DOT.sub(b"..", data)
-    if not quoted.endswith(b"\r\n"):
-        quoted += b"\r\n"
-    connection.send(quoted + b".\r\n")
+    return refused
+
+
+def _end_of_data(
+    connection: smtplib.SMTP, refused: dict[str, tuple[int, bytes]]
+) -> tuple[int, MailError | None]:
+    """Read the reply to a message's final "."; its code, and what failed if anything did.
+
+    Whatever the reply, the transaction is over: the next one needs no RSET.
+    """
     code, reply = connection.getreply()
     if code != 250:
-        _end_transaction(connection, code)
-        raise smtplib.SMTPDataError(code, reply)
-    return refused
+        return code, classify(code, reply)
+    if refused:
+        return code, classify(*next(iter(refused.values())))
+    return code, None
+
+
+def _quote(data: bytes) -> bytes:
+    """A message as DATA carries it, before the final ".": dots doubled, ending with CRLF."""
+    quoted = _LEADING_DOT.sub(b"..", data)
+    return quoted if quoted.endswith(b"\r\n") else quoted + b"\r\n"
 
 
 def _end_transaction(connection: smtplib.SMTP, code: int) -> None:

@@ -1,20 +1,28 @@
-"""A server that offers PIPELINING gets MAIL, RCPT and DATA in one write: the same messages
-arrive, and its refusals mean what they mean without pipelining."""
+"""A server that offers PIPELINING gets MAIL, RCPT and DATA in one write, and in a stream of
+messages each message's text with the next one's envelope: the same messages arrive, its
+refusals mean what they mean without pipelining, and each lands on its own outbox row."""
 
 from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
+from sqlalchemy import select, update
 
-from board import mail
+from board import mail, notifications
+from board.extensions import db
 from board.mail import PermanentMailError, SMTPTransport, TransientMailError, open_transport
+from board.models import Notification, NotificationStatus, Suppression, User, utcnow
+from tests import factories
 from tests.mailbox import Mailbox, free_port, html_of, text_of
+
+SENT = NotificationStatus.SENT
 
 
 def invitation(app: Flask, to: str = "ala@odra.example") -> EmailMessage:
@@ -127,3 +135,181 @@ def test_lines_that_start_with_a_dot_arrive_unchanged(
         connection.quit()
     (received,) = pipelining.wait_for(1)
     assert received.get_content().splitlines() == [".one", "..two", ".", "end"]
+
+
+class RefusingMailbox(PipeliningMailbox):
+    """Refuses at the end of DATA the messages to `later@…` (451), `bounce@…` (554) and
+    `closing@…` (421, as a server going down says it)."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        local = envelope.rcpt_tos[0].partition("@")[0]
+        reply = {"later": "451 4.3.0 Try again later", "bounce": "554 5.6.0 Rejected"}.get(local)
+        if local == "closing":
+            reply = "421 4.3.2 Shutting down"
+        return reply or await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def refusing(app: Flask) -> Iterator[RefusingMailbox]:
+    mailbox, port = RefusingMailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    yield mailbox
+    controller.stop()
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_submitted_messages_go_one_write_each_and_their_outcomes_come_in_order(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    addresses = ["a", "later", "refused", "b", "bounce", "c"]
+    outcomes: list[tuple[object, Exception | None]] = []
+    with app.app_context(), open_transport() as transport:
+        for address in addresses:
+            outcomes += transport.submit(address, invitation(app, to=f"{address}@odra.example"))
+            # A message refused at RCPT is known at once; the others wait for the next one.
+            assert transport.waiting == (None if address == "refused" else address)
+        outcomes += transport.finish()
+        assert transport.waiting is None
+    assert [key for key, _error in outcomes] == ["a", "later", "refused", "b", "bounce", "c"]
+    errors = {key: type(error) for key, error in outcomes if error is not None}
+    assert errors == {
+        "later": TransientMailError,
+        "refused": PermanentMailError,
+        "bounce": PermanentMailError,
+    }
+    received = refusing.wait_for(3)
+    assert [message["To"] for message in received] == [
+        "a@odra.example",
+        "b@odra.example",
+        "c@odra.example",
+    ]
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_a_server_closing_mid_stream_fails_the_message_it_was_sent_with(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    with app.app_context(), open_transport() as transport:
+        assert transport.submit(1, invitation(app, to="closing@odra.example")) == []
+        outcomes = transport.submit(2, invitation(app, to="b@odra.example"))
+        assert isinstance(transport, SMTPTransport)
+        assert transport.connection is None and transport.waiting is None
+    assert [(key, type(error)) for key, error in outcomes] == [
+        (1, TransientMailError),
+        (2, TransientMailError),
+    ]
+    assert refusing.messages == []
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_closing_the_transport_drops_a_message_whose_text_was_not_sent(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    with app.app_context(), open_transport() as transport:
+        assert transport.submit(1, invitation(app, to="a@odra.example")) == []
+    with app.app_context(), open_transport() as transport:
+        transport.send(invitation(app, to="b@odra.example"))
+    (received,) = refusing.wait_for(1)
+    assert received["To"] == "b@odra.example"
+
+
+def outbox_rows(app: Flask, locals_: list[str]) -> list[int]:
+    """A need_approved row for each address `<local>@odra.example`, two for a repeated one."""
+    with app.app_context():
+        odra = factories.make_member("Odra Software")
+        need = factories.make_need(odra)
+        users: dict[str, int] = {}
+        ids = []
+        for number, local in enumerate(locals_):
+            if local not in users:
+                users[local] = factories.make_user(odra, email=f"{local}@odra.example").id
+            row = Notification(
+                user_id=users[local],
+                key=f"need_approved:test:{number}",
+                kind="need_approved",
+                need_id=need.id,
+                next_attempt_at=utcnow() + timedelta(hours=1),
+            )
+            db.session.add(row)
+            db.session.flush()
+            ids.append(row.id)
+        db.session.commit()
+        return ids
+
+
+def row_states(app: Flask, ids: list[int]) -> list[tuple[NotificationStatus, int]]:
+    with app.app_context():
+        return [
+            (row.status, row.attempts)
+            for row in db.session.scalars(
+                select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+            )
+        ]
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_each_row_of_a_pipelined_batch_gets_its_own_outcome(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    ids = outbox_rows(app, ["a", "later", "refused", "b", "bounce", "bounce", "c"])
+    with app.app_context():
+        delay = notifications.send(*ids)
+        assert delay is not None  # the row refused for now is tried again
+        assert db.session.scalars(select(Suppression.email).order_by(Suppression.email)).all() == [
+            "bounce@odra.example",
+            "refused@odra.example",
+        ]
+    assert row_states(app, ids) == [
+        (SENT, 1),
+        (NotificationStatus.PENDING, 1),
+        (NotificationStatus.FAILED, 1),
+        (SENT, 1),
+        (NotificationStatus.FAILED, 1),
+        # Refused at the end of its text: the address's next row is not attempted.
+        (NotificationStatus.SUPPRESSED, 1),
+        (SENT, 1),
+    ]
+    received = refusing.wait_for(3)
+    assert sorted(message["To"] for message in received) == [
+        "a@odra.example",
+        "b@odra.example",
+        "c@odra.example",
+    ]
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_a_connection_lost_mid_batch_leaves_the_unsent_rows_pending(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    ids = outbox_rows(app, ["a", "b", "closing", "c", "d"])
+    with app.app_context():
+        assert notifications.send(*ids) is not None
+    assert row_states(app, ids) == [
+        (SENT, 1),
+        (SENT, 1),
+        # The row refused, and the one whose envelope went with it: each an attempt.
+        (NotificationStatus.PENDING, 1),
+        (NotificationStatus.PENDING, 1),
+        # Not attempted: the attempt is not counted.
+        (NotificationStatus.PENDING, 0),
+    ]
+    assert sorted(message["To"] for message in refusing.wait_for(2)) == [
+        "a@odra.example",
+        "b@odra.example",
+    ]
+    with app.app_context():
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids[2:]))
+            .values(next_attempt_at=utcnow())
+        )
+        db.session.commit()
+        db.session.execute(
+            update(User).where(User.email == "closing@odra.example").values(email="e@odra.example")
+        )
+        db.session.commit()
+        assert notifications.send(*ids[2:]) is None
+    assert [state for state, _attempts in row_states(app, ids)] == [SENT] * 5
+    assert len(refusing.wait_for(5)) == 5
