@@ -42,8 +42,9 @@ run: install
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board sweep --every 60 & \
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) run --host $(HOST) --port $(PORT)
 
+# One test process per CPU, at most four (tests/conftest.py gives each its own databases).
 test: install-dev chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist worksteal
 
 # Web, worker and beat against DATABASE_URL and REDIS_URL, as production runs them.
 stack: install

@@ -26,7 +26,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.test import TestResponse
 
 from board import create_app
@@ -36,12 +36,22 @@ from tests.mailbox import Mailbox, SMTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-not-for-production"
-POSTGRES_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Under `pytest -n N` each test process is named gw0, gw1, …; it gets its own PostgreSQL
+# database and its own Redis databases, so processes never see each other's rows or queues.
+PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+SLOT = int(PROCESS.removeprefix("gw")) + 1 if PROCESS else 0
+MAX_PROCESSES = 4
+_POSTGRES = make_url(
+    os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
+POSTGRES_URL = _POSTGRES.set(
+    database=f"{_POSTGRES.database}_{PROCESS}" if PROCESS else _POSTGRES.database
+).render_as_string(hide_password=False)
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-# Each database backend has its own worker, so each has its own Redis database.
-REDIS_DB = {"sqlite": 13, "postgresql": 14}
+# Each database backend has its own worker, so each has its own Redis database; a third is
+# scratch space for tests that need a Redis of their own (`scratch_redis_url`). Redis has 16.
+REDIS_DB = {"sqlite": 13 - 3 * SLOT, "postgresql": 14 - 3 * SLOT}
+SCRATCH_REDIS_DB = 12 - 3 * SLOT
 BACKENDS = tuple(
     name.strip()
     for name in os.environ.get("BOARD_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -55,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = set(BACKENDS) - set(REDIS_DB)
     if unknown:
         raise pytest.UsageError(f"unknown BOARD_TEST_DATABASES: {', '.join(sorted(unknown))}")
+    if SLOT > MAX_PROCESSES:
+        raise pytest.UsageError(f"at most {MAX_PROCESSES} test processes share one Redis")
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +103,8 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "sqlite": f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'board.sqlite'}",
         "postgresql": POSTGRES_URL,
     }
+    if "postgresql" in BACKENDS:
+        create_database(POSTGRES_URL)
     for backend in BACKENDS:
         app = create_app(base_config(urls[backend], tmp_path_factory.mktemp("mail")))
         with app.app_context():
@@ -101,6 +115,28 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             upgrade()
             db.engine.dispose()
     return urls
+
+
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names, when it is missing."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                name = connection.dialect.identifier_preparer.quote(target.database)
+                connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+
+
+def scratch_redis_url() -> str:
+    """A Redis database of this test process's own, for tests that start their own servers."""
+    return f"{REDIS_BASE}/{SCRATCH_REDIS_DB}"
 
 
 def base_config(database_url: str, mail_folder: Path, **extra: Any) -> dict[str, Any]:

@@ -21,7 +21,14 @@ from sqlalchemy import select
 from board.extensions import db
 from board.models import MemberStatus, User
 from tests import factories
-from tests.conftest import CSRF_PATTERN, REDIS_BASE, ROOT, SECRET_KEY, AuthActions, submit
+from tests.conftest import (
+    CSRF_PATTERN,
+    ROOT,
+    SECRET_KEY,
+    AuthActions,
+    scratch_redis_url,
+    submit,
+)
 from tests.mailbox import free_port
 
 WRONG = "The e-mail address or the password is not correct."
@@ -227,7 +234,7 @@ def test_sign_in_limits_are_shared_between_web_processes_through_redis(
     tmp_path: Path,
 ) -> None:
     """Failures counted by one gunicorn process count in another when REDIS_URL is set."""
-    storage = f"{REDIS_BASE}/12"
+    storage = scratch_redis_url()
     redis.Redis.from_url(storage).flushdb()
     env = {
         **os.environ,
@@ -271,11 +278,16 @@ def test_sign_in_limits_are_shared_between_web_processes_through_redis(
 
 def sign_in_over_http(browser, port: int, email: str, password: str) -> int:
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):  # wait for gunicorn to listen
+    # Wait for gunicorn to listen and for its worker to load the app: on a busy machine
+    # that can take longer than one read's timeout.
+    deadline = time.monotonic() + 60
+    while True:
         try:
             page = browser.open(f"{base}/login", timeout=5).read().decode()
             break
-        except URLError:
+        except (URLError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
             time.sleep(0.1)
     token = CSRF_PATTERN.search(page).group(1)
     form = urlencode({"csrf_token": token, "email": email, "password": password}).encode()
