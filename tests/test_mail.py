@@ -209,3 +209,44 @@ def test_headers_written_directly_are_what_compat32_writes(linesep: str) -> None
                 name,
                 value,
             )
+
+
+def test_the_bytes_written_directly_are_what_the_generator_writes(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`wire_bytes` writes the board's messages itself; `as_bytes` is the reference."""
+    from email.message import EmailMessage
+
+    from board.mail import build_message, wire_bytes
+
+    long_link = "<http://board.example/account/unsubscribe/" + "MTIz.Ab-c_d" * 12 + ">"
+    with app.app_context():
+        messages = [invitation(app)]
+        for subject, text, html in [
+            ("Zażółć gęślą jaźń " * 6, "Łódź\n.a dot\nFrom here\n", "<p>ü</p>"),
+            ("plain", "", "no newline at the end"),
+            ("x" * 200, "\r\n".join(["line"] * 100), "<p>" + "ż" * 5000 + "</p>"),
+        ]:
+            messages.append(
+                build_message(
+                    to="Jürgen <j@odra.example>",
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    headers={"List-Unsubscribe": long_link},
+                )
+            )
+        # Not what build_message makes: the generator writes them.
+        preamble = build_message(to="a@odra.example", subject="s", text="t", html="h")
+        preamble.preamble = "This is a multipart message."
+        single = EmailMessage()
+        single["To"] = "a@odra.example"
+        single.set_content("From the start\n.\n")
+        messages += [preamble, single]
+    expected = [m.as_bytes(policy=m.policy.clone(linesep="\r\n")) for m in messages]
+    for number, message in enumerate(messages):
+        if number < 4:  # the board's own are written without the generator
+            monkeypatch.setattr(EmailMessage, "as_bytes", None)
+        assert wire_bytes(message) == expected[number]
+        monkeypatch.undo()
+        assert message_from_bytes(expected[number], policy=policy.default)["To"]
