@@ -189,17 +189,19 @@ def wire_bytes(message: EmailMessage) -> bytes:
     if message.policy is not POLICY:
         return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     parts = message.get_payload()
-    boundary = message.get_boundary()
+    # The header as build_message writes it (parsing it with get_boundary cost more than
+    # writing the message).
+    shape = _ALTERNATIVE.fullmatch(message.get("Content-Type", ""))
     if not (
-        isinstance(parts, list)
+        shape
+        and isinstance(parts, list)
         and parts
-        and boundary
         and message.preamble is None
         and message.epilogue is None
-        and message.get_content_type() == "multipart/alternative"
         and all(_plain_leaf(part) for part in parts)
     ):
         return message.as_bytes(policy=SMTP_POLICY)
+    boundary = shape[1]
     fold = SMTP_POLICY.fold_binary
     delimiter = f"\r\n--{boundary}\r\n".encode("ascii")
     chunks = [fold(name, value) for name, value in message.raw_items()]
@@ -211,6 +213,9 @@ def wire_bytes(message: EmailMessage) -> bytes:
         chunks.append(part.get_payload().replace("\n", "\r\n").encode("ascii"))
     chunks.append(f"\r\n--{boundary}--\r\n".encode("ascii"))
     return b"".join(chunks)
+
+
+_ALTERNATIVE = re.compile(r'multipart/alternative; boundary="([0-9A-Za-z-]{1,70})"')
 
 
 def _plain_leaf(part: Any) -> bool:

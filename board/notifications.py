@@ -21,7 +21,8 @@ import re
 import select as select_module
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -881,23 +882,36 @@ class Composer:
             signer = self.tokens.make_signer()
             self.signing = (signer, signer.derive_key())
         signer, key = self.signing
-        payload = self.tokens.dump_payload(user_id)
+        # What the serializer's dump_payload gives for an id: its JSON, base64 (it also tries
+        # zlib, which never shortens a few digits, on every call).
+        payload = base64_encode(str(int(user_id)).encode("ascii"))
         signature = base64_encode(signer.algorithm.get_signature(key, payload))
         return (payload + signer.sep + signature).decode("ascii")
 
     def _render_match(self, notification: Notification) -> tuple[str, list[str], list[str]]:
         """The subject and both bodies for a firm's users, cut at the placeholders."""
-        message = self.compose_plain(
-            notification, user=_Recipient(notification.user), unsubscribe_url=_UNSUBSCRIBE
-        )
-        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-        return str(message["Subject"]), _PIECES.split(text), _PIECES.split(html)
+        user = _Recipient(notification.user)
+        with self._arguments(notification, user, _UNSUBSCRIBE) as arguments:
+            template = arguments.pop("template")
+            subject = " ".join(arguments.pop("subject").split())
+            for name in ("to", "message_id", "headers"):
+                del arguments[name]
+            text = render_template(f"email/{template}.txt", **arguments)
+            html = render_template(f"email/{template}.html", **arguments)
+        return subject, _PIECES.split(text), _PIECES.split(html)
 
     def compose_plain(
         self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
     ) -> EmailMessage:
         """The e-mail for a notification, rendered from its templates for this row alone."""
+        with self._arguments(notification, user, unsubscribe_url) as arguments:
+            return compose(**arguments)
+
+    @contextmanager
+    def _arguments(
+        self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """`compose`'s arguments for a notification, in the recipient's language while open."""
         user = user or notification.user
         need, offer, event = (
             notification.need,
@@ -929,7 +943,7 @@ class Composer:
             title = need.title if need else application.member_name if application else ""
             if notification.kind == "digest":
                 title = format_date(context["day"])
-            return compose(
+            yield dict(
                 to=user.email,
                 subject=str(SUBJECTS[notification.kind] % {"title": title}),
                 template=notification.kind,
