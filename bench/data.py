@@ -8,7 +8,9 @@ The schema comes from `flask --app wsgi board init` (migrations + taxonomy), so 
 objects (PostgreSQL's generated tsvector and GIN index, SQLite's FTS5 table and triggers) are
 the real ones and fill themselves as rows arrive. Rows go in with executemany, in chunks,
 through the models' tables (so Money, UTCDateTime and the enums are stored as the board stores
-them). The data are generated from a fixed seed: every load is the same.
+them). On PostgreSQL the needs go in with their competence ids and need_competences one
+statement per chunk (see insert_need_competences). The data are generated from a fixed seed:
+every load is the same.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 from slugify import slugify
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from board.models import (
     Competence,
@@ -395,6 +398,7 @@ class Generator:
             "id": need_id,
             "member_id": member_id,
             "author_id": r.choice(self.member_users[member_id]),
+            "competence_ids": sorted(self.need_competences[need_id]),
             "title": title,
             "description": description,
             "description_html": description_html,
@@ -466,9 +470,39 @@ class Generator:
 def insert(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
     total = 0
     for batch in chunks(rows):
-        conn.execute(sa.insert(table), batch)
+        if table is need_competences and conn.dialect.name == "postgresql":
+            insert_need_competences(conn, batch)
+        elif table is Need.__table__ and conn.dialect.name == "postgresql":
+            conn.execute(sa.insert(NEEDS_WITH_COMPETENCE_IDS), batch)
+        else:
+            conn.execute(sa.insert(table), [without_competence_ids(row) for row in batch])
         total += len(batch)
     return total
+
+
+# On PostgreSQL, triggers copy a need's competence ids from need_competences onto the need
+# (migration ab337838be4a). The needs go in with their ids already, and each chunk of
+# need_competences is one statement, so the triggers run once per chunk and find nothing to
+# change instead of updating every need once per competence.
+NEEDS_WITH_COMPETENCE_IDS = Need.__table__.to_metadata(sa.MetaData())
+NEEDS_WITH_COMPETENCE_IDS.append_column(sa.Column("competence_ids", ARRAY(sa.Integer)))
+
+
+def insert_need_competences(conn: sa.Connection, batch: list[dict[str, Any]]) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO need_competences (need_id, competence_id) SELECT * FROM "
+            "unnest(CAST(:need_ids AS integer[]), CAST(:competence_ids AS integer[]))"
+        ),
+        {
+            "need_ids": [row["need_id"] for row in batch],
+            "competence_ids": [row["competence_id"] for row in batch],
+        },
+    )
+
+
+def without_competence_ids(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "competence_ids"}
 
 
 def load(url: str, password_hash: str) -> None:
@@ -524,6 +558,13 @@ def check(url: str) -> None:
         if engine.dialect.name == "postgresql":
             counts["needs with search_vector"] = conn.scalar(
                 sa.text("SELECT count(*) FROM needs WHERE search_vector IS NOT NULL")
+            )
+            counts["needs with competence_ids as in need_competences"] = conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM needs WHERE competence_ids = ARRAY("
+                    "SELECT competence_id FROM need_competences WHERE need_id = needs.id "
+                    "ORDER BY competence_id)"
+                )
             )
         else:
             counts["needs_fts rows"] = conn.scalar(

@@ -75,8 +75,8 @@ def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
     """Leave the hand-made search objects out of Alembic's comparison with the models."""
-    if type_ == "column" and name == "search_vector":
+    if type_ == "column" and name in ("search_vector", "competence_ids"):
         return False
     if type_ == "table" and name and name.startswith("needs_fts"):
         return False
-    return not (type_ == "index" and name == "ix_needs_search_vector")
+    return not (type_ == "index" and name in ("ix_needs_search_vector", "ix_needs_search"))
