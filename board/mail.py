@@ -142,9 +142,9 @@ def build_message(
     # A subject carries user text (a need's title): line breaks in it would end the header.
     fields = {
         "Subject": " ".join(subject.split()),
-        "From": formataddr((config["MAIL_SENDER_NAME"], config["MAIL_FROM"])),
+        "From": _from_header(config["MAIL_SENDER_NAME"], config["MAIL_FROM"]),
         "To": to,
-        "Date": format_datetime(datetime.now(UTC)),
+        "Date": _date_header(datetime.now(UTC).replace(microsecond=0)),
         "Message-ID": message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2]),
         **(headers or {}),
     }
@@ -160,6 +160,16 @@ def build_message(
     message.attach(_text_part(text, "plain"))
     message.attach(_text_part(html, "html"))
     return message
+
+
+@functools.lru_cache(maxsize=8)
+def _from_header(name: str, address: str) -> str:
+    # The same for every message: written once.
+    return formataddr((name, address))
+
+
+# A Date header has whole seconds: it is written once a second.
+_date_header = functools.lru_cache(maxsize=4)(format_datetime)
 
 
 def _refuse_line_breaks(fields: Mapping[str, str]) -> None:
@@ -310,6 +320,26 @@ def _tls_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+@functools.lru_cache(maxsize=64)
+def _address(value: str) -> str:
+    """The address in a From or Sender header (the same for every message of a batch)."""
+    return parseaddr(value)[1]
+
+
+# An address alone, as the board writes a user's: what getaddresses would give back unchanged.
+_BARE_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+def _recipients(values: list[str]) -> list[str]:
+    """The addresses in To and Cc headers; a bare address is taken without parsing it."""
+    if len(values) == 1 and _BARE_ADDRESS.fullmatch(values[0]):
+        return [values[0]]
+    return [address for _, address in getaddresses(values)]
+
+
 class _Waiting(NamedTuple):
     """A submitted message whose envelope the server took (DATA answered 354)."""
 
@@ -382,11 +412,8 @@ class SMTPTransport:
         message's, then this one's unless it waits in turn."""
         if "Bcc" in message or "Resent-Bcc" in message:
             raise ValueError("the board's e-mails name their recipients in To and Cc only")
-        sender = parseaddr(message["Sender"] or message["From"])[1]
-        recipients = [
-            address
-            for _, address in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))
-        ]
+        sender = _address(message["Sender"] or message["From"])
+        recipients = _recipients(message.get_all("To", []) + message.get_all("Cc", []))
         # The bytes are written once, with CRLF line ends, and go out as they are.
         # `send_message` would copy the message and write it again.
         data = wire_bytes(message)

@@ -250,3 +250,26 @@ def test_the_bytes_written_directly_are_what_the_generator_writes(
         assert wire_bytes(message) == expected[number]
         monkeypatch.undo()
         assert message_from_bytes(expected[number], policy=policy.default)["To"]
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "user1@firm0.example",
+        "o'brien+x@odra.example",
+        "a..b@odra.example",
+        ".a@odra.example",
+        "Jürgen <j@odra.example>",
+        "a@odra.example, b@odra.example",
+        '"a b"@odra.example',
+        "a@[192.0.2.1]",
+        "Żółć@odra.example",
+    ],
+)
+def test_recipients_are_the_addresses_getaddresses_finds(to: str) -> None:
+    """A bare address is taken as it is, without parsing; what it gives must not differ."""
+    from email.utils import getaddresses
+
+    from board.mail import _recipients
+
+    assert _recipients([to]) == [address for _, address in getaddresses([to])]
