@@ -182,8 +182,9 @@ def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
     app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
 ) -> None:
     mailbox.replies += ["451 4.7.1 Greylisted, try again later"] * 2
-    # Retries a second or two apart: the suite's 0.05 s could pass before the row is read back.
-    app.config.update(MAIL_RETRY_DELAY=1.0, MAIL_RETRY_MAX_DELAY=2.0)
+    # Retries a minute or two apart (at least half of that, with jitter): the suite's 0.05 s,
+    # or even a second, can pass on a busy machine before the row is read back.
+    app.config.update(MAIL_RETRY_DELAY=60.0, MAIL_RETRY_MAX_DELAY=120.0)
     approve(app, *pending_need)
     assert rows(app) == [("need_approved", NotificationStatus.PENDING, 1)]
     with app.app_context():
@@ -192,9 +193,9 @@ def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
         # Backoff: the second attempt is not due at once, and the sweep leaves it alone.
         assert first.next_attempt_at > utcnow()
     assert sweep_later(app, 0)["resent"] == 0
-    assert sweep_later(app, 5)["resent"] == 1
+    assert sweep_later(app, 61)["resent"] == 1
     assert rows(app) == [("need_approved", NotificationStatus.PENDING, 2)]
-    assert sweep_later(app, 10)["resent"] == 1
+    assert sweep_later(app, 121)["resent"] == 1
     assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
     (message,) = mailbox.messages
     assert message["To"] == "agnieszka@odra.example"
