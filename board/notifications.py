@@ -600,13 +600,17 @@ class SentMarks:
         self.postgresql = self.connection.dialect.name == "postgresql"
         if not self.postgresql:
             return self.mark
-        self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
-        pooled = self.connection.connection
-        self.pgconn = pooled.dbapi_connection.pgconn  # type: ignore[union-attr]
+        # The statement is looked for each time: the driver deallocates every prepared
+        # statement of a connection after some commands (DDL, DISCARD).
+        prepared = self.connection.exec_driver_sql(
+            "SELECT set_config('synchronous_commit', 'off', false),"
+            " EXISTS (SELECT FROM pg_prepared_statements WHERE name = %(name)s)",
+            {"name": _MARK_SENT_NAME.decode()},
+        ).one()[1]
+        self.pgconn = self.connection.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
         self.unread = False
-        if not pooled.info.get(_MARK_SENT_NAME):
+        if not prepared:
             self._check(self.pgconn.prepare(_MARK_SENT_NAME, _MARK_SENT_SQL))
-            pooled.info[_MARK_SENT_NAME] = True
         return self.mark_prepared
 
     def mark(self, notification_id: int) -> None:
