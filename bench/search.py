@@ -1,11 +1,14 @@
-"""Server time of board searches (text + competence) over 100,000 needs, PostgreSQL and SQLite.
+"""Server time of board searches over 100,000 needs, PostgreSQL and SQLite.
 
     flock /tmp/bench.lock .venv/bin/python -m bench.search [--queries 200] [--explain]
+        [--kinds mixed,words,competence]
 
 Needs the data set (`python -m bench.data`). Runs, in this process, what the board view runs
 for `/needs?q=…&competence=…`: `board_page` for the bench user (the page of needs with their
 count, and their eager loads), in a fresh session each time. Template rendering is not
-included (bench/web measures whole pages). Prints p50/p95 per database; `--compare` also runs
+included (bench/web measures whole pages). Prints p50/p95 per database and kind of search:
+`mixed` (words and one competence, the set earlier figures were taken with), `words` (the
+same words, no competence) and `competence` (the same competence, no words); `--compare` also runs
 the same searches the way the board ran them before (`db.paginate` over `board_statement`: a
 count query, then the page), in the same run; `--explain` prints EXPLAIN ANALYZE of the
 queries of a typical search on PostgreSQL.
@@ -62,6 +65,15 @@ def queries(count: int) -> list[BoardQuery]:
     return found
 
 
+def by_kind(searches: list[BoardQuery]) -> dict[str, list[BoardQuery]]:
+    """The mixed searches, and the same searches by their words alone and competence alone."""
+    return {
+        "mixed": searches,
+        "words": [BoardQuery(q=query.q) for query in searches],
+        "competence": [BoardQuery(competences=query.competences) for query in searches],
+    }
+
+
 def app_for(url: str) -> Flask:
     return create_app(
         {
@@ -111,13 +123,13 @@ def report(name: str, timings: list[tuple[float, int, BoardQuery]]) -> None:
     p95 = ms[int(len(ms) * 0.95) - 1]
     hits = statistics.median(t[1] for t in timings)
     print(
-        f"{name:10} n={len(ms)}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {ms[-1]:6.1f} ms"
+        f"{name:22} n={len(ms)}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {ms[-1]:6.1f} ms"
         f"  (median {hits:.0f} needs found)"
     )
     slowest = sorted(timings, key=lambda t: t[0])[-3:]
     for elapsed, total, query in reversed(slowest):
         print(
-            f"{'':10} slow: {elapsed:6.1f} ms, {total:5} found: q={query.q!r} {query.competences}"
+            f"{'':22} slow: {elapsed:6.1f} ms, {total:5} found: q={query.q!r} {query.competences}"
         )
 
 
@@ -158,24 +170,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("postgresql", "sqlite"))
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE on PostgreSQL")
     parser.add_argument(
+        "--kinds", default="mixed,words,competence", help="which searches, comma-separated"
+    )
+    parser.add_argument(
         "--compare", action="store_true", help="also time db.paginate (count, then page)"
     )
     args = parser.parse_args(argv)
-    searches = queries(args.queries)
+    kinds = by_kind(queries(args.queries))
+    chosen = args.kinds.split(",")
+    if unknown := set(chosen) - set(kinds):
+        parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
     databases = [("postgresql", POSTGRES_URL), ("sqlite", SQLITE_URL)]
     for name, url in databases:
         if args.only not in (None, name):
             continue
         if name == "sqlite" and not SQLITE_PATH.exists():
             raise SystemExit(f"{SQLITE_PATH} is missing: python -m bench.data")
-        if args.compare:
-            report(f"{name}, db.paginate", measure(url, searches, paginate=True))
-        report(name, measure(url, searches))
+        for kind in chosen:
+            label = name if kind == "mixed" else f"{name}, {kind}"
+            if args.compare:
+                report(f"{label}, db.paginate", measure(url, kinds[kind], paginate=True))
+            report(label, measure(url, kinds[kind]))
     if args.explain:
-        typical = BoardQuery(q="platform", competences=["python"])
-        if args.compare:
-            explain(typical, paginate=True)
-        explain(typical)
+        typical = {
+            "mixed": BoardQuery(q="platform", competences=["python"]),
+            "words": BoardQuery(q="platform"),
+            "competence": BoardQuery(competences=["python"]),
+        }
+        for kind in chosen:
+            if args.compare:
+                explain(typical[kind], paginate=True)
+            explain(typical[kind])
     return 0
 
 
