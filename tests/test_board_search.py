@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.models import Need, NeedStatus, User
+from board.models import MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs.services import BoardQuery, board_page, board_statement
 from tests import factories
 from tests.conftest import AuthActions
@@ -172,3 +172,87 @@ def test_a_board_page_finds_and_counts_what_paginating_the_statement_does(
             page = board_page(user, query, page=number, per_page=2)
             assert [n.id for n in page.items] == [n.id for n in expected.items]
             assert (page.total, page.pages) == (expected.total, expected.pages)
+
+
+@pytest.fixture
+def crowded(app: Flask) -> dict[str, factories.Account]:
+    """Needs published at one instant, some with one deadline, in several states and firms."""
+    with app.app_context():
+        poster = factories.make_member("Warta Systems", competences=("kotlin",))
+        suspended = factories.make_member("Nysa Labs", status=MemberStatus.SUSPENDED)
+        instant = utcnow().replace(microsecond=0)
+        kotlin = "Kotlin Kotlin Kotlin migration"
+        for n, (title, days) in enumerate(
+            [(kotlin, 9), ("Kotlin migration", 9), ("Ktor platform", 9), ("Kotlin", 3)] * 3
+        ):
+            need = factories.make_need(
+                poster,
+                title=title,
+                deadline_in_days=days,
+                competences=("kotlin", "python")[: 1 + n % 2],
+            )
+            need.published_at = instant
+        factories.make_need(suspended, title="Kotlin platform of a suspended firm")
+        for status in (NeedStatus.CLOSED, NeedStatus.PENDING, NeedStatus.CLOSED):
+            factories.make_need(poster, title="Kotlin platform, not open", status=status)
+        db.session.commit()
+        return {
+            "poster": factories.make_user(poster),
+            "reader": factories.make_user(factories.make_member(competences=("python",))),
+            "staff": factories.make_user(is_staff=True),
+        }
+
+
+@pytest.mark.parametrize("sort", ["newest", "deadline", "relevance"])
+@pytest.mark.parametrize(
+    "who, query",
+    [
+        ("reader", BoardQuery(q="kotlin")),
+        ("reader", BoardQuery(q="kot migration")),
+        ("reader", BoardQuery(q="platform")),
+        ("reader", BoardQuery(q="kotlin", competences=["python"])),
+        ("reader", BoardQuery(competences=["python", "kotlin"])),
+        ("reader", BoardQuery(q="kotlin", matching=True)),
+        ("reader", BoardQuery(q="--")),
+        ("reader", BoardQuery(q="kotlin", status=NeedStatus.CLOSED)),
+        ("poster", BoardQuery(q="kotlin", status=NeedStatus.PENDING)),
+        ("staff", BoardQuery(q="kotlin platform", status=NeedStatus.CLOSED)),
+        ("staff", BoardQuery(q="kotlin", competences=["kotlin"], status=NeedStatus.PENDING)),
+    ],
+)
+def test_every_page_of_a_search_with_ties_matches_paginating_the_statement(
+    app: Flask, crowded: dict[str, factories.Account], who: str, query: BoardQuery, sort: str
+) -> None:
+    query.sort = sort
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == crowded[who].email))
+        assert user is not None
+        everything = db.session.scalars(board_statement(user, query)).all()
+        for per_page in (1, 3, 5):
+            seen: list[int] = []
+            for number in range(1, len(everything) // per_page + 3):
+                expected = db.paginate(
+                    board_statement(user, query), page=number, per_page=per_page, error_out=False
+                )
+                page = board_page(user, query, page=number, per_page=per_page)
+                assert [n.id for n in page.items] == [n.id for n in expected.items]
+                assert (page.total, page.pages) == (expected.total, expected.pages)
+                assert page.total == len(everything)
+                seen += [n.id for n in page.items]
+                db.session.expunge_all()
+            assert seen == [n.id for n in everything]
+
+
+def test_needs_published_at_one_instant_are_listed_newest_id_first(
+    app: Flask, crowded: dict[str, factories.Account]
+) -> None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == crowded["reader"].email))
+        assert user is not None
+        for query in (BoardQuery(q="kotlin"), BoardQuery(q="kotlin", competences=["python"])):
+            ids = [n.id for n in board_page(user, query, page=1, per_page=20).items]
+            assert ids == sorted(ids, reverse=True)
+            assert len(ids) == (6 if query.competences else 9)
+        soonest = board_page(user, BoardQuery(q="kotlin", sort="deadline"), 1, 20).items
+        assert [n.title for n in soonest[:3]] == ["Kotlin"] * 3
+        assert [n.id for n in soonest[:3]] == sorted((n.id for n in soonest[:3]), reverse=True)

@@ -9,7 +9,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, column, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    text,
+)
 
 from board.models import Need
 
@@ -59,16 +69,17 @@ def _fts_ids(terms: list[str]) -> Select[Any]:
     )
 
 
-def by_relevance(dialect: str, query: str, statement: Select[Any]) -> Select[Any]:
-    """Order a search by how well each need matches, title words weighing most."""
+def rank(dialect: str, query: str) -> ColumnElement[float] | None:
+    """How well a need matches `query`, title words weighing most; None where not ranked."""
     terms = words(query)
-    if not terms:
-        return statement
-    if dialect == "postgresql":
-        rank = text("ts_rank(needs.search_vector, to_tsquery('simple', :rank_query)) DESC")
-        tsquery = " & ".join(f"{term}:*" for term in terms)
-        return statement.order_by(rank.bindparams(bindparam("rank_query", tsquery)))
-    return statement
+    if dialect != "postgresql" or not terms:
+        return None
+    tsquery = " & ".join(f"{term}:*" for term in terms)
+    return func.ts_rank(
+        literal_column("needs.search_vector"),
+        func.to_tsquery(literal_column("'simple'"), bindparam("rank_query", tsquery)),
+        type_=Float,
+    )
 
 
 def include_object(

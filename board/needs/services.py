@@ -337,11 +337,14 @@ def board_page(viewer: User, query: BoardQuery, page: int, per_page: int) -> Pag
 
 
 class BoardPage(SelectPagination):
-    """A page of the board; a text search counts its needs in the query that reads the page.
+    """A page of the board; a text search finds its needs once, then pages and counts them.
 
-    Counting a search and reading its newest page both test every need that matches, so
-    the count rides along as a window over the matching ids and the search runs once. The
-    plain board keeps two queries: each reads an index of its own and stops early.
+    The matches of a search are planned on their own (a materialized CTE of their ids and
+    sort keys): under the page's LIMIT, PostgreSQL would otherwise walk every need of the
+    status in board order, testing each one's text, as if the count stopped after a page.
+    The page is then ordered and cut from the matches, and the count read from them, in the
+    query that reads the page. The plain board keeps two queries: each reads an index of its
+    own and stops early.
     """
 
     counted: int | None = None
@@ -351,15 +354,24 @@ class BoardPage(SelectPagination):
         query: BoardQuery = self._query_args["query"]
         if not search.words(query.q):
             return super()._query_items()
-        matching = select(Need.id, func.count().over().label("total"))
-        matching = _board_order(query, _board_filter(viewer, query, matching))
-        window = matching.limit(self.per_page).offset(self._query_offset).subquery()
+        keys = _sort_keys(query)
+        found = select(Need.id, *(key.label(f"key{n}") for n, (key, _) in enumerate(keys[:-1])))
+        matches = _board_filter(viewer, query, found).cte("matches").prefix_with("MATERIALIZED")
+        total = select(func.count()).select_from(matches).scalar_subquery().label("total")
+        page = (
+            select(matches, total)
+            .order_by(*_ordered(matches.c, keys))
+            .limit(self.per_page)
+            .offset(self._query_offset)
+            .subquery("page")
+        )
         statement = (
-            select(Need, window.c.total)
-            .join(window, window.c.id == Need.id)
+            select(Need, page.c.total)
+            .join(page, page.c.id == Need.id)
+            .order_by(*_ordered(page.c, keys))
             .options(selectinload(Need.competences), selectinload(Need.member))
         )
-        rows = self._query_args["session"].execute(_board_order(query, statement)).all()
+        rows = self._query_args["session"].execute(statement).all()
         if rows:
             self.counted = rows[0].total
         elif self._query_offset == 0:
@@ -406,13 +418,26 @@ def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Se
 
 def _board_order(query: BoardQuery, statement: Select[Any]) -> Select[Any]:
     """Order needs as the viewer chose; the id breaks ties, so pages never overlap."""
-    if query.sort == "relevance":
-        statement = search.by_relevance(db.engine.dialect.name, query.q, statement)
-    if query.sort == "deadline":
-        return statement.order_by(Need.offers_close_at.asc(), Need.id.desc())
     return statement.order_by(
-        func.coalesce(Need.published_at, Need.created_at).desc(), Need.id.desc()
+        *(key.desc() if down else key.asc() for key, down in _sort_keys(query))
     )
+
+
+def _sort_keys(query: BoardQuery) -> list[tuple[ColumnElement[Any], bool]]:
+    """What the board orders by, first to last, each with whether it descends; the id last."""
+    keys: list[tuple[ColumnElement[Any], bool]] = []
+    rank = search.rank(db.engine.dialect.name, query.q) if query.sort == "relevance" else None
+    if rank is not None:
+        keys.append((rank, True))
+    if query.sort == "deadline":
+        return [*keys, (Need.offers_close_at, False), (Need.id, True)]
+    return [*keys, (func.coalesce(Need.published_at, Need.created_at), True), (Need.id, True)]
+
+
+def _ordered(columns: Any, keys: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[Any]]:
+    """The board's order over the `id` and `key<n>` columns of a subquery of needs."""
+    named = [columns[f"key{n}"] for n in range(len(keys) - 1)] + [columns.id]
+    return [c.desc() if down else c.asc() for c, (_, down) in zip(named, keys, strict=True)]
 
 
 def _needs_with_competences(slugs: list[str]) -> Select[tuple[int]]:
