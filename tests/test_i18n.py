@@ -8,15 +8,19 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from board.extensions import db
+from board import create_app
+from board.extensions import babel, db
 from board.i18n import money
 from board.models import User
 from tests import factories
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +91,50 @@ def test_an_amount_keeps_its_currency_code_apart_from_the_digits(app: Flask) -> 
         with force_locale("de"):
             assert money(Decimal("98000"), "PLN") == "98.000,00\u00a0PLN"
         assert money(None, "PLN") == ""
+
+
+def compiled_catalogs(folder: Path, texts: dict[str, dict[str, str]]) -> Path:
+    """Write a compiled messages catalog per locale into `folder`, as `make messages` would."""
+    for locale, messages in texts.items():
+        catalog = Catalog(locale=locale)
+        for original, translated in messages.items():
+            catalog.add(original, translated)
+        target = folder / locale / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / "messages.mo").open("wb") as file:
+            write_mo(file, catalog)
+    return folder
+
+
+def test_templates_follow_a_language_forced_in_the_middle_of_a_request(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An e-mail in its reader's language, sent while a page renders in another, is in hers."""
+    catalogs = compiled_catalogs(
+        tmp_path / "translations",
+        {"pl": {"Sign in": "Zaloguj się"}, "de": {"Sign in": "Anmelden"}},
+    )
+    app = create_app(
+        base_config(
+            f"sqlite:///{tmp_path / 'board.sqlite'}",
+            tmp_path / "mail",
+            BABEL_TRANSLATION_DIRECTORIES=str(catalogs),
+        )
+    )
+    template = app.jinja_env.from_string("{{ _('Sign in') }}")
+    # Flask-Babel keeps loaded catalogs per process, not per app: start and end without any.
+    babel.domain_instance.cache.clear()
+    request.addfinalizer(babel.domain_instance.cache.clear)
+    with app.test_request_context("/", headers={"Accept-Language": "pl"}):
+        assert app.extensions["board.locales"] == ["de", "en", "pl"]
+        assert template.render() == "Zaloguj się"
+        with force_locale("de"):
+            assert template.render() == "Anmelden"
+            with force_locale("en"):
+                assert template.render() == "Sign in"
+            assert template.render() == "Anmelden"
+        assert template.render() == "Zaloguj się"
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert template.render() == "Anmelden"
+    with app.app_context(), force_locale("pl"):  # a task: no request at all
+        assert template.render() == "Zaloguj się"
