@@ -15,7 +15,7 @@ import re
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.contentmanager import raw_data_manager
@@ -138,6 +138,75 @@ def build_message(
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message of a text and an HTML body, both UTF-8."""
+    message = EmailMessage(policy=POLICY)
+    for name, value in _fields(to, subject, message_id, headers).items():
+        message[name] = value
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = _alternative()
+    message.attach(_text_part(text, "plain"))
+    message.attach(_text_part(html, "html"))
+    return message
+
+
+class Outgoing(NamedTuple):
+    """A message written for SMTP: its envelope and its bytes, with CRLF line ends."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+def build_outgoing(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Outgoing | EmailMessage:
+    """`build_message`, written straight to the bytes `wire_bytes` would give for it.
+
+    An address that is not a bare ASCII one (a name, SMTPUTF8) gets the EmailMessage.
+    """
+    fields = _fields(to, subject, message_id, headers)
+    sender = _address(fields["From"])
+    others = ("Sender", "Cc", "Bcc", "Resent-Bcc")
+    if any(name in fields for name in others) or not (
+        _BARE_ADDRESS.fullmatch(to) and sender.isascii()
+    ):
+        return build_message(
+            to=to, subject=subject, text=text, html=html, message_id=message_id, headers=headers
+        )
+    fold = SMTP_POLICY.fold_binary
+    content_type = _alternative()
+    chunks = [fold(name, value) for name, value in fields.items()]
+    chunks.append(b"MIME-Version: 1.0\r\n")
+    chunks.append(fold("Content-Type", content_type))
+    delimiter = f"\r\n--{_ALTERNATIVE.fullmatch(content_type)[1]}\r\n".encode("ascii")  # type: ignore[index]
+    for number, (content, subtype) in enumerate(((text, "plain"), (html, "html"))):
+        chunks.append(delimiter if number else b"\r\n" + delimiter[2:])
+        chunks.append(_PART_HEADERS[subtype])
+        chunks.append(base64.encodebytes(content.encode()).replace(b"\n", b"\r\n"))
+    chunks.append(delimiter[:-2] + b"--\r\n")
+    return Outgoing(sender, [to], b"".join(chunks))
+
+
+# A text part's headers and the blank line after them, as `_text_part` makes and
+# `wire_bytes` writes them.
+_PART_HEADERS = {
+    subtype: (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    ).encode("ascii")
+    for subtype in ("plain", "html")
+}
+
+
+def _fields(
+    to: str, subject: str, message_id: str | None, headers: Mapping[str, str] | None
+) -> dict[str, str]:
+    """A message's headers before MIME-Version, in their order; refuses line breaks."""
     config = current_app.config
     # A subject carries user text (a need's title): line breaks in it would end the header.
     fields = {
@@ -149,17 +218,14 @@ def build_message(
         **(headers or {}),
     }
     _refuse_line_breaks(fields)
-    message = EmailMessage(policy=POLICY)
-    for name, value in fields.items():
-        message[name] = value
-    message["MIME-Version"] = "1.0"
+    return fields
+
+
+def _alternative() -> str:
     # A boundary of our own: left to the generator, it compiled a regular expression for each
     # message to check that the boundary is not in the body. Base64 lines cannot hold "-".
     # 96 random bits keep the header within 78 characters, so it is written without folding.
-    message["Content-Type"] = f'multipart/alternative; boundary="board-{uuid.uuid4().hex[:24]}"'
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
-    return message
+    return f'multipart/alternative; boundary="board-{uuid.uuid4().hex[:24]}"'
 
 
 @functools.lru_cache(maxsize=8)
@@ -262,7 +328,12 @@ class Transport(Protocol):
 
     def send(self, message: EmailMessage) -> None: ...
 
-    def submit(self, key: Any, message: EmailMessage) -> Outcomes: ...
+    def submit(
+        self,
+        key: Any,
+        message: EmailMessage | Outgoing,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Outcomes: ...
 
     def finish(self) -> Outcomes: ...
 
@@ -289,20 +360,31 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def submit(self, key: Any, message: EmailMessage) -> Outcomes:
+    def submit(
+        self,
+        key: Any,
+        message: EmailMessage | Outgoing,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Outcomes:
         """Write the message now; its outcome."""
-        self.send(message)
+        if isinstance(message, Outgoing):
+            self._write(message.data.replace(b"\r\n", b"\n"), message.recipients[0])
+        else:
+            self.send(message)
         return [(key, None)]
 
     def finish(self) -> Outcomes:
         return []
 
     def send(self, message: EmailMessage) -> None:
+        self._write(message.as_bytes(), message["To"])
+
+    def _write(self, data: bytes, to: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(message.as_bytes())
-        log.info("Wrote e-mail to %s as %s", message["To"], path)
+        path.write_bytes(data)
+        log.info("Wrote e-mail to %s as %s", to, path)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -407,16 +489,28 @@ class SMTPTransport:
         if error is not None:
             raise error
 
-    def submit(self, key: Any, message: EmailMessage) -> Outcomes:
+    def submit(
+        self,
+        key: Any,
+        message: EmailMessage | Outgoing,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Outcomes:
         """Start sending a message; the outcomes learnt meanwhile, in order: the waiting
-        message's, then this one's unless it waits in turn."""
-        if "Bcc" in message or "Resent-Bcc" in message:
-            raise ValueError("the board's e-mails name their recipients in To and Cc only")
-        sender = _address(message["Sender"] or message["From"])
-        recipients = _recipients(message.get_all("To", []) + message.get_all("Cc", []))
-        # The bytes are written once, with CRLF line ends, and go out as they are.
-        # `send_message` would copy the message and write it again.
-        data = wire_bytes(message)
+        message's, then this one's unless it waits in turn.
+
+        `meanwhile`, if given, is called once the server has what was written and before its
+        replies are read (over a pipelining server only): work done while the server works.
+        """
+        if isinstance(message, Outgoing):
+            sender, recipients, data = message
+        else:
+            if "Bcc" in message or "Resent-Bcc" in message:
+                raise ValueError("the board's e-mails name their recipients in To and Cc only")
+            sender = _address(message["Sender"] or message["From"])
+            recipients = _recipients(message.get_all("To", []) + message.get_all("Cc", []))
+            # The bytes are written once, with CRLF line ends, and go out as they are.
+            # `send_message` would copy the message and write it again.
+            data = wire_bytes(message)
         international = not (sender.isascii() and all(r.isascii() for r in recipients))
         if self.connection is None:
             try:
@@ -434,6 +528,8 @@ class SMTPTransport:
         try:
             ending = waiting.data + b".\r\n" if waiting is not None else b""
             connection.send(ending + _envelope(connection, sender, recipients, len(data)))
+            if meanwhile is not None:
+                meanwhile()
             if waiting is not None:
                 code, error = _end_of_data(connection, waiting.refused)
                 done.append((waiting.key, error))
@@ -475,13 +571,15 @@ class SMTPTransport:
         return [(waiting.key, error)]
 
     def _send_whole(
-        self, message: EmailMessage, sender: str, recipients: list[str], data: bytes
+        self, message: EmailMessage | Outgoing, sender: str, recipients: list[str], data: bytes
     ) -> MailError | None:
         """Send one message and wait for its outcome (a server that does not pipeline, or an
-        address that needs SMTPUTF8)."""
+        address that needs SMTPUTF8; `build_outgoing` writes only ASCII addresses)."""
         assert self.connection is not None
         try:
-            if not (sender.isascii() and all(r.isascii() for r in recipients)):
+            if isinstance(message, EmailMessage) and not (
+                sender.isascii() and all(r.isascii() for r in recipients)
+            ):
                 refused = self.connection.send_message(message)
             else:
                 refused = sendmail(self.connection, sender, recipients, data)

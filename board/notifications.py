@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
@@ -45,8 +46,10 @@ from board.extensions import db
 from board.jobs import dispatch, job
 from board.mail import (
     Outcomes,
+    Outgoing,
     TransientMailError,
     build_message,
+    build_outgoing,
     compose,
     open_transport,
 )
@@ -539,6 +542,17 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
                     _finish(notification, NotificationStatus.FAILED, str(error))
                     log.warning("Notification %s failed for good: %s", notification.id, error)
 
+        # The next row's e-mail is composed while the server reads the last write: it only
+        # waits there, and it is written after this row's outcome is settled as before.
+        composed: dict[int, EmailMessage | Outgoing] = {}
+
+        def compose_ahead(position: int) -> None:
+            if position < len(rows) and rows[position].user.email not in suppressed:
+                try:
+                    composed[position] = composer.outgoing(rows[position])
+                except Exception:  # composed again in its turn, and raised there
+                    log.debug("Composing notification %s ahead failed", rows[position].id)
+
         # Over a pipelining server a row's outcome is known when the next row goes out; the
         # row is marked sent then, before the next row's text is written.
         for position, notification in enumerate(rows):
@@ -548,9 +562,18 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
                 # A refusal of the address must be known before it is written to again.
                 settle(transport.finish())
             if email in suppressed:
+                composed.pop(position, None)
                 _finish(notification, NotificationStatus.SUPPRESSED, "address suppressed")
                 continue
-            settle(transport.submit(notification, composer.compose(notification)))
+            if position in composed:
+                message = composed.pop(position)
+            else:
+                message = composer.outgoing(notification)
+            settle(
+                transport.submit(
+                    notification, message, functools.partial(compose_ahead, position + 1)
+                )
+            )
             if getattr(transport, "connection", True) is None:
                 # The server is unreachable: the rest of the batch waits with this row.
                 for other in rows[position + 1 :]:
@@ -840,6 +863,12 @@ class Composer:
             return self.compose_match(notification)
         return self.compose_plain(notification)
 
+    def outgoing(self, notification: Notification) -> EmailMessage | Outgoing:
+        """`compose`, with a need_match e-mail written straight to the bytes SMTP carries."""
+        if notification.kind == "need_match" and notification.need is not None:
+            return build_outgoing(**self._match_arguments(notification))
+        return self.compose_plain(notification)
+
     def compose_match(self, notification: Notification) -> EmailMessage:
         """A need_match e-mail from the bodies its firm's users share in their language.
 
@@ -848,6 +877,10 @@ class Composer:
         bodies are rendered once per need, firm and language with a placeholder for each of
         these, and filled in per user: HTML-escaped in the HTML part, as they are in the text.
         """
+        return build_message(**self._match_arguments(notification))
+
+    def _match_arguments(self, notification: Notification) -> dict[str, Any]:
+        """`build_message`'s arguments for a need_match e-mail, from its firm's shared bodies."""
         user = notification.user
         key = (notification.need_id, user.member_id, user.locale)
         shared = self.shared.get(key)
@@ -857,17 +890,17 @@ class Composer:
         unsubscribe_url = self.unsubscribe_url(user.id)
         values = {_NAME: user.display_name, _UNSUBSCRIBE: unsubscribe_url}
         escaped = {name: str(escape(value)) for name, value in values.items()}
-        return build_message(
-            to=user.email,
-            subject=subject,
-            text="".join([values.get(piece, piece) for piece in text]),
-            html="".join([escaped.get(piece, piece) for piece in html]),
-            message_id=f"<notification-{notification.id}@{self.domain}>",
-            headers={
+        return {
+            "to": user.email,
+            "subject": subject,
+            "text": "".join([values.get(piece, piece) for piece in text]),
+            "html": "".join([escaped.get(piece, piece) for piece in html]),
+            "message_id": f"<notification-{notification.id}@{self.domain}>",
+            "headers": {
                 "List-Unsubscribe": f"<{unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
-        )
+        }
 
     def unsubscribe_url(self, user_id: int) -> str:
         """The user's one-click unsubscribe link: the URL is built once, the token per user."""

@@ -273,3 +273,99 @@ def test_recipients_are_the_addresses_getaddresses_finds(to: str) -> None:
     from board.mail import _recipients
 
     assert _recipients([to]) == [address for _, address in getaddresses([to])]
+
+
+@pytest.mark.parametrize(
+    "subject, text, html, headers",
+    [
+        ("Invitation", "Hello,\n.a dot\nFrom here\n", "<p>Hello</p>", {}),
+        (
+            "Zażółć gęślą jaźń " * 6,
+            "Łódź\n" * 40,
+            "<p>" + "ż" * 5000 + "</p>",
+            {
+                "List-Unsubscribe": "<http://board.example/account/unsubscribe/"
+                + "MTIz.Ab-c_d" * 12
+                + ">",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        ),
+        ("x" * 200, "", "no newline at the end", {}),
+    ],
+)
+def test_outgoing_bytes_are_the_bytes_of_the_same_message_built_and_written(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    subject: str,
+    text: str,
+    html: str,
+    headers: dict[str, str],
+) -> None:
+    """`build_outgoing` writes what `wire_bytes(build_message(...))` writes, byte for byte."""
+    from board import mail
+
+    monkeypatch.setattr(mail, "_alternative", lambda: 'multipart/alternative; boundary="b-1"')
+    monkeypatch.setattr(mail, "_date_header", lambda moment: "Mon, 23 Nov 2026 10:00:00 +0000")
+    arguments = dict(
+        to="user1@firm0001.example",
+        subject=subject,
+        text=text,
+        html=html,
+        message_id="<notification-7@cluster.example>",
+        headers=headers,
+    )
+    with app.app_context():
+        outgoing = mail.build_outgoing(**arguments)
+        expected = mail.wire_bytes(mail.build_message(**arguments))
+    assert isinstance(outgoing, mail.Outgoing)
+    assert outgoing.data == expected
+    assert outgoing.recipients == ["user1@firm0001.example"]
+    assert outgoing.sender == app.config["MAIL_FROM"]
+
+
+@pytest.mark.parametrize(
+    "to, headers",
+    [
+        ("Jürgen <j@odra.example>", {}),
+        ("łucja@odra.example", {}),
+        ("a@odra.example", {"Cc": "b@odra.example"}),
+        ("a@odra.example", {"Bcc": "b@odra.example"}),
+    ],
+)
+def test_outgoing_leaves_other_addresses_to_the_email_package(
+    app: Flask, to: str, headers: dict[str, str]
+) -> None:
+    from email.message import EmailMessage
+
+    from board.mail import build_outgoing
+
+    with app.app_context():
+        message = build_outgoing(to=to, subject="s", text="t", html="h", headers=headers)
+    assert isinstance(message, EmailMessage)
+    assert message["To"] == to
+
+
+def test_outgoing_bytes_refuse_a_line_break_in_a_header(app: Flask) -> None:
+    from board.mail import build_outgoing
+
+    with app.app_context(), pytest.raises(ValueError, match="line break"):
+        build_outgoing(
+            to="a@odra.example",
+            subject="s",
+            text="t",
+            html="h",
+            headers={"List-Unsubscribe": "<http://x>\r\nBcc: victim@odra.example"},
+        )
+
+
+def test_outgoing_bytes_are_written_to_files_without_smtp(app: Flask, tmp_path: Path) -> None:
+    from board.mail import build_outgoing
+
+    app.config.update(SMTP_URL=None, MAIL_FOLDER=str(tmp_path))
+    with app.app_context(), open_transport() as transport:
+        outgoing = build_outgoing(to="a@odra.example", subject="Hej", text="Łódź\n", html="<p/>")
+        assert transport.submit(1, outgoing) == [(1, None)]
+    (path,) = tmp_path.glob("*.eml")
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "a@odra.example"
+    assert text_of(message) == "Łódź\n"  # type: ignore[arg-type]

@@ -119,3 +119,20 @@ def test_other_kinds_about_the_same_need_are_rendered_for_each_user(
         message = composer.compose(reminder)
         assert composer.shared == {}
         assert text_of(message) == text_of(notifications.Composer().compose_plain(reminder))
+
+
+def test_a_match_written_as_bytes_is_the_composed_e_mail(
+    app: Flask, match_rows: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from board import mail
+
+    monkeypatch.setattr(mail, "_alternative", lambda: 'multipart/alternative; boundary="b-1"')
+    monkeypatch.setattr(mail, "_date_header", lambda moment: "Mon, 23 Nov 2026 10:00:00 +0000")
+    with app.app_context():
+        rows = notifications.load_batch(match_rows)
+        composer = notifications.Composer()
+        for row in rows:
+            outgoing = composer.outgoing(row)
+            assert isinstance(outgoing, mail.Outgoing), row.user.email
+            assert outgoing.recipients == [row.user.email]
+            assert outgoing.data == mail.wire_bytes(composer.compose(row)), row.user.email

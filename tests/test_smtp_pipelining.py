@@ -18,7 +18,15 @@ from sqlalchemy import select, update
 from board import mail, notifications
 from board.extensions import db
 from board.mail import PermanentMailError, SMTPTransport, TransientMailError, open_transport
-from board.models import Notification, NotificationStatus, Suppression, User, utcnow
+from board.models import (
+    Member,
+    NeedStatus,
+    Notification,
+    NotificationStatus,
+    Suppression,
+    User,
+    utcnow,
+)
 from tests import factories
 from tests.mailbox import Mailbox, free_port, html_of, text_of
 
@@ -313,3 +321,90 @@ def test_a_connection_lost_mid_batch_leaves_the_unsent_rows_pending(
         assert notifications.send(*ids[2:]) is None
     assert [state for state, _attempts in row_states(app, ids)] == [SENT] * 5
     assert len(refusing.wait_for(5)) == 5
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_work_given_to_submit_is_done_after_the_write_and_before_the_replies(
+    app: Flask, refusing: RefusingMailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real_send, real_getreply = smtplib.SMTP.send, smtplib.SMTP.getreply
+
+    def send(self: smtplib.SMTP, data: Any) -> None:
+        events.append("write")
+        real_send(self, data)
+
+    def getreply(self: smtplib.SMTP) -> Any:
+        events.append("read")
+        return real_getreply(self)
+
+    with app.app_context(), open_transport() as transport:
+        transport.submit(1, invitation(app, to="a@odra.example"))
+        monkeypatch.setattr(smtplib.SMTP, "send", send)
+        monkeypatch.setattr(smtplib.SMTP, "getreply", getreply)
+        outcomes = transport.submit(2, invitation(app), lambda: events.append("meanwhile"))
+        monkeypatch.undo()
+        outcomes += transport.finish()
+    # The first message's text and the second's envelope, then the work, then the replies.
+    assert events[:3] == ["write", "meanwhile", "read"]
+    assert events.count("meanwhile") == 1
+    assert [(key, error) for key, error in outcomes] == [(1, None), (2, None)]
+    assert [m["To"] for m in refusing.wait_for(2)] == ["a@odra.example", "ala@odra.example"]
+
+
+def match_rows(app: Flask, locals_: list[str]) -> list[int]:
+    """need_match rows of one need, one for each address `<local>@wisla.example`."""
+    with app.app_context():
+        odra = factories.make_member("Odra Software", competences=("kotlin",))
+        author = factories.make_user(odra, email="author@odra.example")
+        wisla = factories.make_member("Wisła Cloud", competences=("kotlin",))
+        user_ids = [
+            factories.make_user(wisla, email=f"{local}@wisla.example").id for local in locals_
+        ]
+        need = factories.make_need(
+            db.session.get(Member, odra.id),
+            author.id,
+            competences=("kotlin",),
+            status=NeedStatus.OPEN,
+        )
+        notifications.record_matches(need)
+        ids = notifications.add_need_rows("need_match", need.id, user_ids)
+        db.session.commit()
+        return sorted(ids)
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_match_e_mails_composed_ahead_arrive_once_each_with_their_outcomes(
+    app: Flask, refusing: RefusingMailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = match_rows(app, ["a", "bounce", "b", "c", "later", "d"])
+    real_outgoing = notifications.Composer.outgoing
+    failures: list[int] = []
+
+    def outgoing(self: notifications.Composer, row: Notification) -> Any:
+        # The row of c@ cannot be composed the first time: it is composed again in its turn.
+        if row.user.email.startswith("c@") and not failures:
+            failures.append(row.id)
+            raise RuntimeError("template unavailable")
+        return real_outgoing(self, row)
+
+    monkeypatch.setattr(notifications.Composer, "outgoing", outgoing)
+    with app.app_context():
+        assert notifications.send(*ids) is not None
+    assert failures == [ids[3]]
+    assert row_states(app, ids) == [
+        (SENT, 1),
+        (NotificationStatus.FAILED, 1),
+        (SENT, 1),
+        (SENT, 1),
+        (NotificationStatus.PENDING, 1),
+        (SENT, 1),
+    ]
+    received = refusing.wait_for(4)
+    assert [message["To"] for message in received] == [
+        "a@wisla.example",
+        "b@wisla.example",
+        "c@wisla.example",
+        "d@wisla.example",
+    ]
+    assert all(message["List-Unsubscribe"] for message in received)
