@@ -654,8 +654,8 @@ def sendmail(
 def _envelope(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> bytes:
     """MAIL, RCPT and DATA, to be written at once."""
     extra = f" size={size}" if connection.has_extn("size") else ""
-    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{extra}"]
-    commands += [f"rcpt TO:{smtplib.quoteaddr(recipient)}" for recipient in recipients]
+    commands = [f"mail FROM:{_quoteaddr(sender)}{extra}"]
+    commands += [f"rcpt TO:{_quoteaddr(recipient)}" for recipient in recipients]
     return "".join(f"{command}\r\n" for command in [*commands, "data"]).encode("ascii")
 
 
@@ -686,6 +686,13 @@ def _envelope_replies(
     if data_code != 354:
         raise smtplib.SMTPDataError(data_code, data_reply)
     return refused
+
+
+def _quoteaddr(address: str) -> str:
+    """`smtplib.quoteaddr`: a bare address is put in angle brackets without parsing it."""
+    if _BARE_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
 
 
 def _end_of_data(

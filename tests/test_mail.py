@@ -369,3 +369,24 @@ def test_outgoing_bytes_are_written_to_files_without_smtp(app: Flask, tmp_path: 
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert message["To"] == "a@odra.example"
     assert text_of(message) == "Łódź\n"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "user1@firm0.example",
+        "o'brien+x@odra.example",
+        "a..b@odra.example",
+        ".a@odra.example",
+        "Jürgen <j@odra.example>",
+        '"a b"@odra.example',
+        "<a@odra.example>",
+        "",
+    ],
+)
+def test_envelope_addresses_are_quoted_as_smtplib_quotes_them(address: str) -> None:
+    import smtplib
+
+    from board.mail import _quoteaddr
+
+    assert _quoteaddr(address) == smtplib.quoteaddr(address)
