@@ -14,15 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from board.extensions import (
-    babel,
-    celery_init_app,
-    csrf,
-    db,
-    limiter,
-    login_manager,
-    migrate,
-)
+from board.extensions import babel, celery_init_app, csrf, db, login_manager
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,8 +23,13 @@ class ConfigurationError(RuntimeError):
     """The configuration cannot run the board (raised at start-up, never later)."""
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the board: config → extensions → blueprints → errors → CLI → Celery."""
+def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True) -> Flask:
+    """Build the board: config → extensions → blueprints → errors → CLI → Celery.
+
+    With `web=False` (the Celery worker) only what tasks use is built: no blueprints, their
+    forms, the limiter, CSRF, Flask-Migrate or the CLI; the pages e-mails link to get their
+    URL rules without their views, so links are built as in the web app.
+    """
     app = Flask(
         __name__,
         instance_path=os.environ.get("BOARD_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
@@ -42,20 +39,44 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure(app, test_config)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    from board import auth, i18n, jobs, page_cache, permissions, web
+    if web:
+        from board.extensions import limiter, migrate
+
+        migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+        login_manager.init_app(app)
+        csrf.init_app(app)
+        limiter.init_app(app)
+    from board import auth, i18n, jobs, page_cache, permissions
+    from board import web as web_module
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     auth.init_login(login_manager)
     jobs.init_app(app)
-    web.init_app(app)
+    web_module.init_app(app)
     page_cache.init_app(app)
     permissions.init_app(app)
 
+    if web:
+        register_blueprints(app)
+    else:
+        web_module.add_linked_pages(app)
+
+    if web:
+        from board.errors import register_error_handlers
+
+        register_error_handlers(app)
+
+        from board.commands import cli
+
+        app.cli.add_command(cli)
+
+    celery_init_app(app, celery_settings(app.config))
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every feature's pages."""
     from board.account.views import bp as account_bp
     from board.auth.views import bp as auth_bp
     from board.main.views import bp as main_bp
@@ -77,17 +98,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-
-    from board.errors import register_error_handlers
-
-    register_error_handlers(app)
-
-    from board.commands import cli
-
-    app.cli.add_command(cli)
-
-    celery_init_app(app, celery_settings(app.config))
-    return app
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
@@ -189,7 +199,7 @@ def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
         # With late acknowledgement, prefetching more than one message would hold messages
         # hostage behind a long task.
         "worker_prefetch_multiplier": 1,
-        # A pool process is about 110 MB (the board, SQLAlchemy, Celery); one that has grown
+        # A pool process is about 90 MB (the board, SQLAlchemy, Celery); one that has grown
         # well past that is replaced after its task, so a leak cannot grow without bound.
         "worker_max_memory_per_child": 200_000,  # KiB
         "task_default_queue": "board",

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task
 from flask import Flask
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:
+    from flask_limiter import Limiter
+    from flask_migrate import Migrate
 
 # Stable constraint names, so that migrations generated on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -42,11 +43,29 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+migrate: Migrate
+limiter: Limiter
+
+
+def __getattr__(name: str) -> Any:
+    """Create `migrate` and `limiter` on first use: only the web app and its CLI use them, and
+    Flask-Migrate alone (Alembic and every SQLAlchemy dialect it imports) is some 11 MB that
+    each worker process would otherwise carry."""
+    if name == "migrate":
+        from flask_migrate import Migrate
+
+        globals()[name] = Migrate()
+    elif name == "limiter":
+        from flask_limiter import Limiter
+        from flask_limiter.util import get_remote_address
+
+        globals()[name] = Limiter(key_func=get_remote_address)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return globals()[name]
 
 
 def celery_init_app(app: Flask, settings: dict[str, Any]) -> Celery:

@@ -64,6 +64,25 @@ def external_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+# The pages that e-mails link to, by endpoint. A worker app registers these rules instead of
+# the blueprints (whose views, forms and limits it never uses); tests check that they are
+# the blueprints' own rules.
+LINKED_PAGES = {
+    "needs.detail": "/needs/<id:need_id>",
+    "account.settings": "/account",
+    "account.unsubscribe": "/unsubscribe/<token>",
+    "auth.invitation": "/invitations/<token>",
+    "auth.reset_password": "/password/reset/<token>",
+    "staff.applications": "/staff/applications",
+}
+
+
+def add_linked_pages(app: Flask) -> None:
+    """Give an app without blueprints the URL rules of the pages e-mails link to."""
+    for endpoint, rule in LINKED_PAGES.items():
+        app.add_url_rule(rule, endpoint=endpoint)
+
+
 class IdConverter(IntegerConverter):
     """A database id in a URL: a positive integer that fits the id columns, else 404."""
 

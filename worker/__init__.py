@@ -12,7 +12,7 @@ from sqlalchemy.orm import configure_mappers
 from board import create_app
 from board.i18n import available_locales, money
 
-flask_app = create_app()
+flask_app = create_app(web=False)
 celery = flask_app.extensions["celery"]
 
 from worker import tasks  # noqa: E402,F401  (registers the tasks with `celery`)
