@@ -152,7 +152,10 @@ def test_a_need_is_sent_to_each_instant_user_of_the_matching_firms_once(
     (message,) = mailbox.to(cluster.full.email)
     assert message.get_content_type() == "multipart/alternative"
     text = text_of(message)
-    assert "Wisła Cloud has Kotlin, Kubernetes, Terraform, 75% of the competences" in text
+    assert (
+        "Wisła Cloud has 75% of the competences the need asks for: Kotlin, Kubernetes, Terraform."
+        in text
+    )
     assert "Requester: Odra Software" in text
     assert "€20,000.00 – €45,000.00" in text
     assert f"http://board.test/needs/{need_id}" in text
@@ -168,7 +171,8 @@ def test_a_need_is_sent_to_each_instant_user_of_the_matching_firms_once(
         assert row.status == NotificationStatus.SENT and row.kind == "need_match"
         assert message["Message-ID"] == f"<notification-{row.id}@localhost>"
     (half,) = mailbox.to(cluster.half.email)
-    assert "Tatry Apps has Kotlin, React, 50% of the competences" in text_of(half)
+    half_text = text_of(half)
+    assert "Tatry Apps has 50% of the competences the need asks for: Kotlin, React." in half_text
 
 
 def by_ids(ids: list[int]):
