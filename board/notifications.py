@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -477,22 +478,125 @@ def _finish(notification: Notification, status: NotificationStatus, error: str =
     db.session.commit()
 
 
-def load_batch(ids: Sequence[int]) -> list[Notification]:
-    """Rows with their users and what they are about, in a few queries for the whole batch."""
-    query = (
-        select(Notification)
-        .where(Notification.id.in_(ids))
-        .order_by(Notification.id)
-        .options(
-            joinedload(Notification.user).joinedload(User.member),
-            selectinload(Notification.need).options(
-                selectinload(Need.competences), joinedload(Need.member)
-            ),
-            selectinload(Notification.offer),
-            selectinload(Notification.event),
+@dataclass(slots=True, eq=False)
+class Recipient:
+    """The user of a row being delivered: the columns its e-mail reads, and their firm."""
+
+    id: int
+    email: str
+    name: str
+    member_id: int | None
+    locale: str
+    member: Member | None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(slots=True, eq=False)
+class BatchRow:
+    """An outbox row being delivered, read as plain columns rather than as an ORM entity.
+
+    It carries what composing and delivering read: the row's own columns, its user as a
+    `Recipient`, and the need, offer and event it is about (ORM entities, shared by the
+    batch's rows). A row whose delivery fails is updated through its entity (`_entities`).
+    """
+
+    id: int
+    kind: str
+    user_id: int
+    need_id: int | None
+    offer_id: int | None
+    event_id: int | None
+    data: dict[str, Any]
+    attempts: int
+    user: Recipient
+    need: Need | None
+    offer: Offer | None
+    event: AuditEvent | None
+
+
+def _by_id(model: Any, ids: set[Any], *options: Any) -> dict[int, Any]:
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {
+        entity.id: entity
+        for entity in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
+    }
+
+
+def load_batch(ids: Sequence[int]) -> list[BatchRow]:
+    """Rows with their users and what they are about, in a few queries for the whole batch.
+
+    A row and its user are read as columns: building their ORM entities was most of the
+    batch's load (a batch's rows are all different, while its needs and firms are a few).
+    """
+    notifications, users = Notification.__table__.c, User.__table__.c
+    found = db.session.execute(
+        select(
+            notifications.id,
+            notifications.kind,
+            notifications.user_id,
+            notifications.need_id,
+            notifications.offer_id,
+            notifications.event_id,
+            notifications.data,
+            notifications.attempts,
+            users.email,
+            users.name,
+            users.member_id,
+            users.locale,
         )
+        .join_from(Notification.__table__, User.__table__, notifications.user_id == users.id)
+        .where(notifications.id.in_(ids))
+        .order_by(notifications.id)
+    ).all()
+    members = _by_id(Member, {row.member_id for row in found})
+    needs = _by_id(
+        Need,
+        {row.need_id for row in found},
+        selectinload(Need.competences),
+        joinedload(Need.member),
     )
-    return list(db.session.scalars(query))
+    offers = _by_id(Offer, {row.offer_id for row in found})
+    events = _by_id(AuditEvent, {row.event_id for row in found})
+    return [
+        BatchRow(
+            id=row.id,
+            kind=row.kind,
+            user_id=row.user_id,
+            need_id=row.need_id,
+            offer_id=row.offer_id,
+            event_id=row.event_id,
+            data=row.data,
+            attempts=row.attempts,
+            user=Recipient(
+                id=row.user_id,
+                email=row.email,
+                name=row.name,
+                member_id=row.member_id,
+                locale=row.locale,
+                member=members.get(row.member_id),
+            ),
+            need=needs.get(row.need_id),
+            offer=offers.get(row.offer_id),
+            event=events.get(row.event_id),
+        )
+        for row in found
+    ]
+
+
+def _entities(rows: Sequence[BatchRow]) -> list[Notification]:
+    """The ORM entities of rows being delivered, in their order, to update them with."""
+    found = {
+        notification.id: notification
+        for notification in db.session.scalars(
+            select(Notification).where(Notification.id.in_([row.id for row in rows]))
+        )
+    }
+    return [found[row.id] for row in rows]
 
 
 @job("notify.send")
@@ -506,8 +610,8 @@ def send(*ids: int) -> float | None:
     if not claimed:
         return None
     session = db.session()
-    # Each row is committed as soon as the server has it; that commit must not expire the
-    # batch's other rows, users and needs, or the next row would load them all again.
+    # A row that fails is committed at once; that commit must not expire the batch's needs,
+    # offers, events and firms, or the next row would load them all again.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         return _deliver(load_batch(claimed))
@@ -515,7 +619,7 @@ def send(*ids: int) -> float | None:
         session.expire_on_commit = expire_on_commit
 
 
-def _deliver(rows: Sequence[Notification]) -> float | None:
+def _deliver(rows: Sequence[BatchRow]) -> float | None:
     emails = {row.user.email for row in rows}
     suppressed = set(
         db.session.scalars(select(Suppression.email).where(Suppression.email.in_(emails)))
@@ -532,14 +636,16 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
                     mark_sent(notification.id)
                 elif isinstance(error, TransientMailError):
                     transient = str(error)
-                    delay = _postpone(notification, str(error))
+                    (entity,) = _entities([notification])
+                    delay = _postpone(entity, str(error))
                     if delay is not None:
                         retry_in = delay if retry_in is None else min(retry_in, delay)
                 else:
                     email = notification.user.email
                     suppress(email, str(error))
                     suppressed.add(email)
-                    _finish(notification, NotificationStatus.FAILED, str(error))
+                    (entity,) = _entities([notification])
+                    _finish(entity, NotificationStatus.FAILED, str(error))
                     log.warning("Notification %s failed for good: %s", notification.id, error)
 
         # The next row's e-mail is composed while the server reads the last write: it only
@@ -563,7 +669,8 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
                 settle(transport.finish())
             if email in suppressed:
                 composed.pop(position, None)
-                _finish(notification, NotificationStatus.SUPPRESSED, "address suppressed")
+                (entity,) = _entities([notification])
+                _finish(entity, NotificationStatus.SUPPRESSED, "address suppressed")
                 continue
             if position in composed:
                 message = composed.pop(position)
@@ -576,7 +683,7 @@ def _deliver(rows: Sequence[Notification]) -> float | None:
             )
             if getattr(transport, "connection", True) is None:
                 # The server is unreachable: the rest of the batch waits with this row.
-                for other in rows[position + 1 :]:
+                for other in _entities(rows[position + 1 :]):
                     _postpone(other, transient, count_attempt=False)
                 break
         settle(transport.finish())
@@ -786,7 +893,7 @@ _PIECES = re.compile(f"({_NAME}|{_UNSUBSCRIBE})")
 class _Recipient:
     """A user as a shared need_match body sees them: their firm, placeholders for the rest."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User | Recipient) -> None:
         self.id = user.id
         self.member = user.member
         self.member_id = user.member_id
