@@ -60,10 +60,11 @@ CONCURRENCY = 2
 SENT = NotificationStatus.SENT
 
 # What a matching firm has → how the e-mail says why it matched (the need asks for both).
+ASKS = "of the competences the need asks for"
 WHY = {
-    ("kotlin",): "Kotlin, 50%",
-    ("docker", "kubernetes"): "Kubernetes, 50%",
-    ("java", "kotlin", "kubernetes"): "Kotlin, Kubernetes, 100%",
+    ("kotlin",): f"50% {ASKS}: Kotlin.",
+    ("docker", "kubernetes"): f"50% {ASKS}: Kubernetes.",
+    ("java", "kotlin", "kubernetes"): f"100% {ASKS}: Kotlin, Kubernetes.",
 }
 
 
