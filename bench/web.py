@@ -5,8 +5,9 @@
 Needs the data set (`python -m bench.data`) and wrk (`apt-get install -y wrk`). Starts
 gunicorn the way `make stack` does (`gunicorn --workers 2 --bind … wsgi:app`, sync workers),
 first on bench/web_hello.py (raw WSGI), then on bench/web_flask_hello.py (Flask, one route,
-nothing else: the framework's own share), then on the board against the `bench` PostgreSQL
-database, signs in once as the requester of the need with 20 offers, and runs wrk on each page
+nothing else: the framework's own share), then on bench/web_flask_query.py (Flask and
+Flask-SQLAlchemy, one query and a small template per request: the least a page that reads the
+database costs), then on the board against the `bench` PostgreSQL database, signs in once as the requester of the need with 20 offers, and runs wrk on each page
 with that session cookie; `--extra /healthz` adds the one-query health check, the cheapest
 page that reads the database. Every figure comes from the same run, so the ratios to the
 hello world hold even though the shared machine's absolute speed moves.
@@ -177,14 +178,16 @@ def board_environment() -> dict[str, str]:
     return env
 
 
-def table(results: list[Result], hello: float) -> str:
+def table(results: list[Result], hello: float, one_query: float) -> str:
     lines = [
-        f"{'page':8} {'path':38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}",
+        f"{'page':8} {'path':38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8} "
+        f"{'× 1 query':>9}",
     ]
     for r in results:
         lines.append(
             f"{r.name:8} {r.path[:38]:38} {r.requests_per_second:8.0f} {r.p50_ms:8.1f} "
-            f"{r.p99_ms:8.1f} {r.requests_per_second / hello:8.2f}"
+            f"{r.p99_ms:8.1f} {r.requests_per_second / hello:8.2f} "
+            f"{r.requests_per_second / one_query:9.2f}"
             + (f"  ({r.errors})" if r.errors else "")
         )
     return "\n".join(lines)
@@ -235,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
         flask_server.stop()
     flask_hello.name = "flask"
 
+    # A page that reads the database and does nothing else: the ceiling for the board's pages.
+    query_server = Server("bench.web_flask_query:app", args.workers, args.access_log, hello_env)
+    try:
+        one_query = wrk(query_server.base + "/", args, None)
+    finally:
+        query_server.stop()
+    one_query.name = "1 query"
+
     pages = {"board": "/needs", "need": f"/needs/{SHOWCASE_NEED}", "search": SEARCH}
     if args.only:
         pages = {name: path for name, path in pages.items() if name in args.only}
@@ -243,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.page_cache_size is not None:
         environment["PAGE_CACHE_SIZE"] = str(args.page_cache_size)
     server = Server("bench.web_app:app", args.workers, args.access_log, environment)
-    results = [hello, flask_hello]
+    results = [hello, flask_hello, one_query]
     try:
         cookie, opener = sign_in(server.base)
         check_pages(server.base, opener, pages)
@@ -263,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     again.name = "hello"
     results.append(again)
     ceiling = (hello.requests_per_second + again.requests_per_second) / 2
-    print(table(results, ceiling))
-    print(f"ratios against the mean of the two hello-world runs, {ceiling:.0f} req/s")
+    print(table(results, ceiling, one_query.requests_per_second))
+    print(f"ratios against the mean of the two hello-world runs, {ceiling:.0f} req/s, and")
+    print(f"against the page with one query and nothing else, {one_query.requests_per_second:.0f}")
     return 0
 
 
