@@ -6,11 +6,12 @@ Needs the data set (`python -m bench.data`) and wrk (`apt-get install -y wrk`). 
 gunicorn the way `make stack` does (`gunicorn --workers 2 --bind … wsgi:app`, sync workers),
 first on bench/web_hello.py (raw WSGI), then on bench/web_flask_hello.py (Flask, one route,
 nothing else: the framework's own share), then on bench/web_flask_query.py (Flask and
-Flask-SQLAlchemy, one query and a small template per request: the least a page that reads the
-database costs), then on the board against the `bench` PostgreSQL database, signs in once as the requester of the need with 20 offers, and runs wrk on each page
-with that session cookie; `--extra /healthz` adds the one-query health check, the cheapest
-page that reads the database. Every figure comes from the same run, so the ratios to the
-hello world hold even though the shared machine's absolute speed moves.
+Flask-SQLAlchemy, one query and a small template per request: the least a page that reads
+the database costs), then on the board against the `bench` PostgreSQL database; signs in
+once as the requester of the need with 20 offers, and runs wrk on each page with that
+session cookie; `--extra /healthz` adds the board's health check (one query, no session).
+Every figure comes from the same run, so the ratios to the hello world and to the one-query
+page hold even though the shared machine's absolute speed moves.
 
 Settings of the board under test: BOARD_ENV=development, because production sets secure
 cookies that wrk over plain HTTP would not get back; the development settings differ from
