@@ -188,8 +188,7 @@ def table(results: list[Result], hello: float, one_query: float) -> str:
         lines.append(
             f"{r.name:8} {r.path[:38]:38} {r.requests_per_second:8.0f} {r.p50_ms:8.1f} "
             f"{r.p99_ms:8.1f} {r.requests_per_second / hello:8.2f} "
-            f"{r.requests_per_second / one_query:9.2f}"
-            + (f"  ({r.errors})" if r.errors else "")
+            f"{r.requests_per_second / one_query:9.2f}" + (f"  ({r.errors})" if r.errors else "")
         )
     return "\n".join(lines)
 
