@@ -13,7 +13,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
+from jinja2 import Environment
 
 from board import create_app
 from board.extensions import babel, db
@@ -138,3 +139,55 @@ def test_templates_follow_a_language_forced_in_the_middle_of_a_request(
         assert template.render() == "Anmelden"
     with app.app_context(), force_locale("pl"):  # a task: no request at all
         assert template.render() == "Zaloguj się"
+
+
+def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Translated, escaped and formatted alike, with or without autoescape, first and again."""
+    catalogs = compiled_catalogs(
+        tmp_path / "translations",
+        {
+            "pl": {
+                "Sign in": "Zaloguj się",
+                "Fish & chips": "Ryba & frytki",
+                "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
+                "100%% sure": "100%% pewne",
+                "Hello %(name)s": "Cześć %(name)s",
+            }
+        },
+    )
+    app = create_app(
+        base_config(
+            f"sqlite:///{tmp_path / 'board.sqlite'}",
+            tmp_path / "mail",
+            BABEL_TRANSLATION_DIRECTORIES=str(catalogs),
+        )
+    )
+    babel.domain_instance.cache.clear()
+    request.addfinalizer(babel.domain_instance.cache.clear)
+    sources = [
+        "{{ _('Sign in') }}",
+        "{{ gettext('Sign in') }}",
+        "{{ _('Fish & chips') }}",
+        "{{ _('<b>Open</b> needs') }}",
+        "{{ _('100%% sure') }}",
+        "{{ _('Hello %(name)s', name='<Ann & Bob>') }}",
+        "{{ _('Not in the catalog: 5%% & <i>') }}",
+        "{% trans %}Sign in{% endtrans %}",
+        "{% trans name='<Ann>' %}Hello {{ name }}{% endtrans %}",
+    ]
+    with app.test_request_context("/", headers={"Accept-Language": "pl"}):
+        translations = get_translations()
+        for autoescape in (True, False):
+            reference = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+            reference.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            ours = app.jinja_env.overlay(autoescape=autoescape)
+            for source in sources:
+                expected = reference.from_string(source).render()
+                for _ in range(2):  # the second time from the texts kept for the catalog
+                    assert ours.from_string(source).render() == expected, (source, autoescape)
+        # The texts were translated, and a variable is escaped where the template escapes.
+        escaping = app.jinja_env.overlay(autoescape=True)
+        assert escaping.from_string(sources[0]).render() == "Zaloguj się"
+        assert escaping.from_string(sources[5]).render() == "Cześć &lt;Ann &amp; Bob&gt;"
