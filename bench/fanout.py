@@ -150,10 +150,12 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-def start_worker(env: dict[str, str], log_path: Path, concurrency: int) -> subprocess.Popen[bytes]:
+def start_worker(
+    env: dict[str, str], log_path: Path, concurrency: int, app: str = "worker"
+) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--loglevel=INFO"]
+            [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel=INFO"]
             + [f"--concurrency={concurrency}", "--pool=prefork"]
             + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT,
@@ -222,6 +224,30 @@ class MemorySampler:
             self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
         self.peak_sum_kb = max(self.peak_sum_kb, total)
         self.peak_pss_sum_kb = max(self.peak_pss_sum_kb, total_pss)
+
+
+def floor_memory(folder: Path, concurrency: int) -> tuple[int, int]:
+    """RSS and PSS sums (kB) of a bare worker on the board's stack, idle: bench/fanout_floor.py.
+
+    It gets a Redis of its own, so nothing is left of the fan-out for it to take.
+    """
+    port = free_port()
+    redis = start_redis(port, folder)
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    worker = start_worker(env, folder / "floor.log", concurrency, "bench.fanout_floor")
+    try:
+        sampler = MemorySampler(worker.pid)
+        for _ in range(5):
+            sampler.sample()
+            time.sleep(0.1)
+        return sampler.peak_sum_kb, sampler.peak_pss_sum_kb
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        redis.terminate()
 
 
 # The database -----------------------------------------------------------------------------
@@ -620,6 +646,7 @@ def main() -> int:
         with app.app_context():
             db.engine.dispose()
 
+    floor_kb, floor_pss_kb = floor_memory(folder, args.concurrency)
     worker_log = (folder / "worker.log").read_text(errors="replace")
     retries = worker_log.count("Retry in")
     errors = worker_log.count("ERROR")
@@ -664,6 +691,10 @@ def main() -> int:
         f"   shared pages counted once (idle {idle_pss_kb / mb:.1f} MB)"
     )
     print(
+        f"a bare worker on the same stack, idle:       {floor_kb / mb:8.1f} MB RSS, "
+        f"{floor_pss_kb / mb:.1f} MB PSS   (bench/fanout_floor.py: the least any can hold)"
+    )
+    print(
         f"  per process peak (VmHWM): main {sampler.hwm_kb.get(worker.pid, 0) / mb:.1f} MB, "
         + ", ".join(f"pool {pid} {kb / mb:.1f} MB" for pid, kb in pool.items())
     )
@@ -688,6 +719,8 @@ def main() -> int:
             "peak_sum_mb": sampler.peak_sum_kb / mb,
             "peak_pss_sum_mb": sampler.peak_pss_sum_kb / mb,
             "pss_mb": {str(pid): kb / mb for pid, kb in sampler.peak_pss_kb.items()},
+            "floor_rss_sum_mb": floor_kb / mb,
+            "floor_pss_sum_mb": floor_pss_kb / mb,
             "hwm_mb": {str(pid): kb / mb for pid, kb in sampler.hwm_kb.items()},
             "worker_log_counts": dict(Counter(retries=retries, errors=errors)),
         }
