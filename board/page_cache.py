@@ -19,6 +19,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Hashable
+from functools import lru_cache
 from typing import Any
 
 from cachetools import LRUCache
@@ -77,8 +78,13 @@ def with_generation(statement: Select[Any]) -> Select[Any]:
     The signed-in user is loaded first in every request; reading the generation in the same
     statement saves a round trip and still reads it before any of the page's data.
     """
-    if page_cache().entries is None:
-        return statement
+    return _with_generation(statement) if page_cache().entries is not None else statement
+
+
+@lru_cache(maxsize=16)
+def _with_generation(statement: Select[Any]) -> Select[Any]:
+    # Built once per statement: the statements passed in are built once too, at import, and
+    # take their values as bound parameters.
     column = select(literal_column("generation")).select_from(text("board_state"))
     return statement.add_columns(column.scalar_subquery())
 

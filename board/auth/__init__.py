@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask import session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from board import page_cache
 from board.extensions import db
 from board.models import User
+
+# Built once, at import: every signed-in request runs it, and building it anew took ~10 % of
+# a cached board request.
+USER_BY_SESSION_TOKEN = (
+    select(User)
+    .where(User.session_token == bindparam("session_token"))
+    .options(joinedload(User.member))
+)
 
 
 def init_login(login_manager: LoginManager) -> None:
@@ -22,13 +30,10 @@ def init_login(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
-        query = (
-            select(User).where(User.session_token == session_token).options(joinedload(User.member))
-        )
         # The page cache's generation comes with the user, in the same statement: the first
         # thing a signed-in request reads (see board/page_cache.py).
-        query = page_cache.with_generation(query)
-        row = db.session.execute(query).first()
+        query = page_cache.with_generation(USER_BY_SESSION_TOKEN)
+        row = db.session.execute(query, {"session_token": session_token}).first()
         user = page_cache.take_generation(row)
         # A user deactivated, or whose firm was suspended, is signed out at the next request.
         return user if user is not None and user.is_active else None
