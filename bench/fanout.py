@@ -171,6 +171,15 @@ def start_worker(
     return process
 
 
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """A warm shutdown, then a kill if the worker has not gone within 30 s."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
 def children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -242,11 +251,7 @@ def floor_memory(folder: Path, concurrency: int) -> tuple[int, int]:
             time.sleep(0.1)
         return sampler.peak_sum_kb, sampler.peak_pss_sum_kb
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
         redis.terminate()
 
 
@@ -636,11 +641,7 @@ def main() -> int:
         ceiling = smtplib_ceiling(app, sink_port, population.need_ids[-1])
     finally:
         sampler.stop_event.set()
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
         sink.stop()
         redis.terminate()
         with app.app_context():

@@ -193,6 +193,17 @@ def table(results: list[Result], hello: float, one_query: float) -> str:
     return "\n".join(lines)
 
 
+def reference(name: str, app: str, args: argparse.Namespace, env: dict[str, str]) -> Result:
+    """wrk on `/` of `app`, served by gunicorn as the board is, then stopped."""
+    server = Server(app, args.workers, args.access_log, env)
+    try:
+        result = wrk(server.base + "/", args, None)
+    finally:
+        server.stop()
+    result.name = name
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=32)
@@ -223,28 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; gunicorn -w {args.workers}"
     )
     hello_env = {k: v for k, v in os.environ.items() if k != "FLASK_DEBUG"}
-    hello_server = Server("bench.web_hello:app", args.workers, args.access_log, hello_env)
-    try:
-        hello = wrk(hello_server.base + "/", args, None)
-    finally:
-        hello_server.stop()
-    hello.name = "hello"
-
+    hello = reference("hello", "bench.web_hello:app", args, hello_env)
     # The framework's own ceiling: Flask with one route, nothing else.
-    flask_server = Server("bench.web_flask_hello:app", args.workers, args.access_log, hello_env)
-    try:
-        flask_hello = wrk(flask_server.base + "/", args, None)
-    finally:
-        flask_server.stop()
-    flask_hello.name = "flask"
-
+    flask_hello = reference("flask", "bench.web_flask_hello:app", args, hello_env)
     # A page that reads the database and does nothing else: the ceiling for the board's pages.
-    query_server = Server("bench.web_flask_query:app", args.workers, args.access_log, hello_env)
-    try:
-        one_query = wrk(query_server.base + "/", args, None)
-    finally:
-        query_server.stop()
-    one_query.name = "1 query"
+    one_query = reference("1 query", "bench.web_flask_query:app", args, hello_env)
 
     pages = {"board": "/needs", "need": f"/needs/{SHOWCASE_NEED}", "search": SEARCH}
     if args.only:
@@ -266,12 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
 
     # The hello world again: if the machine's speed moved during the run, it shows here.
-    hello_server = Server("bench.web_hello:app", args.workers, args.access_log, hello_env)
-    try:
-        again = wrk(hello_server.base + "/", args, None)
-    finally:
-        hello_server.stop()
-    again.name = "hello"
+    again = reference("hello", "bench.web_hello:app", args, hello_env)
     results.append(again)
     ceiling = (hello.requests_per_second + again.requests_per_second) / 2
     print(table(results, ceiling, one_query.requests_per_second))
