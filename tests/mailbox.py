@@ -77,8 +77,8 @@ def html_of(message: EmailMessage) -> str:
 class SMTPServer:
     """An aiosmtpd controller on a free loopback port."""
 
-    def __init__(self) -> None:
-        self.mailbox = Mailbox()
+    def __init__(self, mailbox: Mailbox | None = None) -> None:
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
         self.port = free_port()
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
 

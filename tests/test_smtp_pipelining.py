@@ -8,10 +8,9 @@ import smtplib
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -28,7 +27,7 @@ from board.models import (
     utcnow,
 )
 from tests import factories
-from tests.mailbox import Mailbox, free_port, html_of, text_of
+from tests.mailbox import Mailbox, SMTPServer, html_of, text_of
 
 SENT = NotificationStatus.SENT
 
@@ -61,14 +60,21 @@ class PipeliningMailbox(Mailbox):
         return "250 OK"
 
 
+M = TypeVar("M", bound=Mailbox)
+
+
+def serving(app: Flask, mailbox: M) -> Iterator[M]:
+    """`mailbox` behind an SMTP server on loopback, the board's SMTP_URL pointing at it."""
+    server = SMTPServer(mailbox)
+    server.start()
+    app.config["SMTP_URL"] = server.url
+    yield mailbox
+    server.stop()
+
+
 @pytest.fixture
 def pipelining(app: Flask) -> Iterator[PipeliningMailbox]:
-    mailbox, port = PipeliningMailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-    yield mailbox
-    controller.stop()
+    yield from serving(app, PipeliningMailbox())
 
 
 @pytest.fixture
@@ -159,12 +165,7 @@ class RefusingMailbox(PipeliningMailbox):
 
 @pytest.fixture
 def refusing(app: Flask) -> Iterator[RefusingMailbox]:
-    mailbox, port = RefusingMailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-    yield mailbox
-    controller.stop()
+    yield from serving(app, RefusingMailbox())
 
 
 @pytest.mark.usefixtures("no_plain_sendmail")
