@@ -26,6 +26,7 @@ ENVIRONMENT_SETTINGS = (
     "MAIL_LEASE",
     "SWEEP_INTERVAL",
     "SWEEP_GRACE",
+    "EXPIRY_INTERVAL",
     "DIGEST_HOUR",
     "REMINDER_DAYS",
 )
@@ -99,6 +100,8 @@ class Defaults:
     # alone what is younger than SWEEP_GRACE seconds: its own task is probably under way.
     SWEEP_INTERVAL = 60
     SWEEP_GRACE = 60
+    # Open needs left without an award 30 days after their deadline are expired this often.
+    EXPIRY_INTERVAL = 3600
     # Daily digests of a day's matches go out the next morning at this hour, cluster time.
     DIGEST_HOUR = 7
     # Matched firms that have not offered are reminded this many days before the deadline.

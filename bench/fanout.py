@@ -301,6 +301,7 @@ def populate(users: int, per_firm: int, rounds: int) -> Population:
     from sqlalchemy import insert, select
 
     from board.auth.passwords import hash_password
+    from board.clock import closing_instant, cluster_today
     from board.competences import by_slugs
     from board.extensions import db
     from board.models import (
@@ -312,7 +313,6 @@ def populate(users: int, per_firm: int, rounds: int) -> Population:
         user_competences,
         utcnow,
     )
-    from board.needs.services import closing_instant, cluster_today
     from board.rendering import render_markdown
 
     password_hash = hash_password(PASSWORD)  # hashing is slow: every user shares one
@@ -509,7 +509,8 @@ def smtplib_ceiling(app: Any, sink_port: int, need_id: int) -> dict[str, float]:
 
     from board.extensions import db
     from board.models import Notification
-    from board.notifications import Composer, load_batch
+    from board.notifications.compose import Composer
+    from board.notifications.deliver import load_batch
 
     with app.app_context():
         ids = db.session.scalars(

@@ -210,7 +210,12 @@ def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
                 "task": "notify.sweep",
                 "schedule": float(app_config.get("SWEEP_INTERVAL", 60)),
                 "options": {"expires": float(app_config.get("SWEEP_INTERVAL", 60))},
-            }
+            },
+            "expire": {
+                "task": "needs.expire",
+                "schedule": float(app_config["EXPIRY_INTERVAL"]),
+                "options": {"expires": float(app_config["EXPIRY_INTERVAL"])},
+            },
         },
         "timezone": "UTC",
         "enable_utc": True,

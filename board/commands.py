@@ -16,9 +16,10 @@ from slugify import slugify
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from board import competences, notifications
+from board import competences
 from board.auth.passwords import hash_password
 from board.auth.services import create_staff, find_user
+from board.clock import closing_instant, cluster_today
 from board.errors import DomainError
 from board.extensions import db
 from board.members.importing import BadFile, ImportInterrupted, import_members, read_rows
@@ -37,7 +38,8 @@ from board.models import (
     WorkMode,
     utcnow,
 )
-from board.needs.services import closing_instant, cluster_today
+from board.needs.services import expire_needs
+from board.notifications.sweep import sweep
 from board.rendering import render_markdown
 
 DEMO_PASSWORD = "demo-password"
@@ -116,7 +118,7 @@ def sweep_command(every: int | None) -> None:
     """
     while True:
         try:
-            done = notifications.sweep()
+            done = {**sweep(), "expired": expire_needs()}
         except SQLAlchemyError as exc:  # the database restarting: try again next time
             db.session.rollback()
             click.echo(f"sweep failed: {exc}", err=True)

@@ -10,6 +10,7 @@ from itertools import count
 from slugify import slugify
 
 from board.auth.passwords import hash_password
+from board.clock import closing_instant, cluster_today
 from board.competences import by_slugs
 from board.extensions import db
 from board.models import (
@@ -24,7 +25,6 @@ from board.models import (
     User,
     utcnow,
 )
-from board.needs.services import closing_instant, cluster_today
 from board.rendering import render_markdown
 
 PASSWORD = "correct horse battery"

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from board.auth.tokens import Purpose, make_token
 from board.extensions import db
 from board.models import AuditEvent, Member, User
+from board.tokens import Purpose, make_token
 from tests import factories
 from tests.conftest import AuthActions, submit
 

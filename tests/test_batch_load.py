@@ -10,10 +10,10 @@ from email.message import EmailMessage
 from flask import Flask
 from sqlalchemy import select
 
-from board import notifications
 from board.extensions import db
 from board.models import Member, Need, NeedStatus, Notification, User, utcnow
 from board.needs.services import approve_need
+from board.notifications import compose, deliver
 from board.offers.services import OfferData, submit_offer
 from tests import factories
 from tests.mailbox import Mailbox, html_of, text_of
@@ -56,10 +56,10 @@ def test_rows_read_as_columns_compose_the_e_mails_their_entities_do(
 
     with app.app_context():
         ids = db.session.scalars(select(Notification.id).order_by(Notification.id)).all()
-        rows = notifications.load_batch(ids)
+        rows = deliver.load_batch(ids)
         kinds = {row.kind for row in rows}
         assert {"need_approved", "need_match", "offer_received"} <= kinds, kinds
-        composer = notifications.Composer(rows)
+        composer = compose.Composer(rows)
         for row in rows:
             entity = db.session.get(Notification, row.id)
             assert (row.kind, row.user_id, row.need_id, row.offer_id, row.event_id) == (
@@ -78,7 +78,7 @@ def test_rows_read_as_columns_compose_the_e_mails_their_entities_do(
             assert row.user.member is entity.user.member
             assert (row.need, row.offer, row.event) == (entity.need, entity.offer, entity.event)
             light = composer.compose(row)
-            full = notifications.compose_notification(entity)
+            full = compose.compose_notification(entity)
             assert headers_of(light) == headers_of(full), row.kind
             assert text_of(light) == text_of(full), row.kind
             assert html_of(light) == html_of(full), row.kind

@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, select
 
 from board.extensions import db
 from board.models import Competence, Member, User, utcnow
-from board.notifications import record_matches
+from board.notifications.match import record_matches
 from tests import factories
 from tests.conftest import AuthActions
 from tests.mailbox import Mailbox

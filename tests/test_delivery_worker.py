@@ -28,7 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from board import create_app, notifications
+from board import create_app
 from board.auth.passwords import hash_password
 from board.competences import by_slugs
 from board.extensions import db
@@ -43,6 +43,7 @@ from board.models import (
     utcnow,
 )
 from board.needs.services import approve_need
+from board.notifications import deliver, sweep
 from tests import factories
 from tests.conftest import (
     ROOT,
@@ -388,7 +389,7 @@ def test_a_worker_killed_mid_delivery_loses_no_email_and_repeats_few(
         assert time.monotonic() < deadline, statuses(board.app)
         # The sweep hands rows out again only once their lease (3 s) has passed.
         with board.app.app_context():
-            notifications.sweep()
+            sweep.sweep()
         time.sleep(1)
     time.sleep(1)  # a late repeat would arrive by now
 
@@ -488,15 +489,15 @@ def test_one_row_sent_by_five_threads_at_once_goes_out_once(app: Flask, mailbox:
     results: list[float | None] = []
     errors: list[BaseException] = []
 
-    def deliver() -> None:
+    def send_once() -> None:
         with app.app_context():
             barrier.wait()
             try:
-                results.append(notifications.send(notification_id))
+                results.append(deliver.send(notification_id))
             except BaseException as exc:  # reported by the assertion below
                 errors.append(exc)
 
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    threads = [threading.Thread(target=send_once) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -33,7 +33,6 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from board.auth.passwords import hash_password
-from board.auth.tokens import Purpose, make_token
 from board.extensions import db
 from board.models import (
     Application,
@@ -48,6 +47,7 @@ from board.models import (
 from board.needs.forms import WORK_LANGUAGES
 from board.needs.services import CURRENCIES
 from board.taxonomy import TAXONOMY
+from board.tokens import Purpose, make_token
 from tests import factories
 from tests.conftest import AuthActions, csrf_token
 

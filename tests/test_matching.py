@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from board import notifications
+from board.clock import cluster_today, cluster_zone
 from board.competences import by_slugs
 from board.extensions import db
 from board.models import (
@@ -29,7 +29,8 @@ from board.models import (
     User,
     utcnow,
 )
-from board.needs.services import approve_need, cluster_today, cluster_zone
+from board.needs.services import approve_need, expire_needs
+from board.notifications import match, sweep
 from tests import factories
 from tests.conftest import AuthActions, submit
 from tests.mailbox import Mailbox, html_of, text_of
@@ -188,10 +189,10 @@ def test_running_the_fan_out_again_sends_nothing_twice(
     approve(app, need_id, cluster)
     before = len(mailbox.messages)
     with app.app_context():
-        assert notifications.fan_out(need_id) == 0
+        assert match.fan_out(need_id) == 0
         set_user_need(need_id, fanned_out_at=None)
-        notifications.fan_out(need_id)  # as if the first run had died before marking
-        notifications.sweep(utcnow() + timedelta(hours=1))
+        match.fan_out(need_id)  # as if the first run had died before marking
+        sweep.sweep(utcnow() + timedelta(hours=1))
         count = db.session.scalar(
             select(func.count(Notification.id)).where(Notification.kind == "need_match")
         )
@@ -224,8 +225,8 @@ def test_matches_are_the_competences_as_they_were_when_the_need_opened(
         db.session.commit()
     del app.config["REDIS_URL"]
     with app.app_context():
-        assert notifications.sweep(utcnow())["fan_outs"] == 0  # too fresh: its task may run
-        done = notifications.sweep(utcnow() + timedelta(seconds=app.config["SWEEP_GRACE"] + 1))
+        assert sweep.sweep(utcnow())["fan_outs"] == 0  # too fresh: its task may run
+        done = sweep.sweep(utcnow() + timedelta(seconds=app.config["SWEEP_GRACE"] + 1))
     assert done["fan_outs"] == 1
     assert match_mail(mailbox) == {
         cluster.full.email: 1,
@@ -253,10 +254,10 @@ def test_a_daily_user_gets_one_digest_with_the_day_s_matches_and_no_instant_e_ma
     assert mailbox.to(cluster.daily.email) == []
     with app.app_context():
         before_hour = digest_time() - timedelta(hours=2)
-        assert notifications.sweep(before_hour)["digests"] == 0
-        assert notifications.sweep(digest_time())["digests"] == 1
-        assert notifications.sweep(digest_time() + timedelta(minutes=1))["digests"] == 0
-        assert notifications.sweep(digest_time() + timedelta(days=1))["digests"] == 0
+        assert sweep.sweep(before_hour)["digests"] == 0
+        assert sweep.sweep(digest_time())["digests"] == 1
+        assert sweep.sweep(digest_time() + timedelta(minutes=1))["digests"] == 0
+        assert sweep.sweep(digest_time() + timedelta(days=1))["digests"] == 0
     (digest,) = mailbox.to(cluster.daily.email)
     assert digest["Subject"].strip().startswith("Needs that matched your firm on")
     text = text_of(digest)
@@ -304,7 +305,7 @@ def test_one_click_unsubscribe_needs_no_session_and_stops_the_next_need(
     assert cluster.full.email not in match_mail(mailbox)
     assert cluster.half.email in match_mail(mailbox)
     with app.app_context():
-        notifications.sweep(digest_time())
+        sweep.sweep(digest_time())
     assert mailbox.to(cluster.full.email) == []
 
 
@@ -313,7 +314,7 @@ def test_the_digest_user_unsubscribes_and_gets_no_digest_the_next_day(
 ) -> None:
     approve(app, new_need(app, cluster), cluster)
     with app.app_context():
-        notifications.sweep(digest_time())
+        sweep.sweep(digest_time())
     (digest,) = mailbox.to(cluster.daily.email)
     assert app.test_client().post(unsubscribe_path(digest)).status_code == 200
     mailbox.clear()
@@ -321,7 +322,7 @@ def test_the_digest_user_unsubscribes_and_gets_no_digest_the_next_day(
         need_id = new_need(app, cluster, title="Next day's need")
         approve(app, need_id, cluster)
         set_user_need(need_id, published_at=digest_time())
-        notifications.sweep(digest_time() + timedelta(days=1))
+        sweep.sweep(digest_time() + timedelta(days=1))
     assert mailbox.to(cluster.daily.email) == []
 
 
@@ -355,8 +356,8 @@ def test_matched_firms_that_have_not_offered_are_reminded_before_the_deadline(
         factories.make_offer(db.session.get(Need, need_id), tatry, cluster.half.id)
     mailbox.clear()
     with app.app_context():
-        first = notifications.sweep(utcnow())
-        second = notifications.sweep(utcnow())
+        first = sweep.sweep(utcnow())
+        second = sweep.sweep(utcnow())
     reminded = sorted(m["To"] for m in mailbox.messages if "Offers close soon" in m["Subject"])
     # Wisła has not offered: its instant and daily users hear; Tatry has offered.
     assert reminded == sorted([cluster.full.email, cluster.daily.email])
@@ -372,9 +373,9 @@ def test_the_requester_is_asked_to_award_or_cancel_after_the_deadline(
     mailbox.clear()
     with app.app_context():
         closes = db.session.get(Need, need_id).offers_close_at
-        assert notifications.sweep(closes - timedelta(minutes=1))["award_reminders"] == 0
-        assert notifications.sweep(closes + timedelta(minutes=1))["award_reminders"] == 1
-        assert notifications.sweep(closes + timedelta(hours=1))["award_reminders"] == 0
+        assert sweep.sweep(closes - timedelta(minutes=1))["award_reminders"] == 0
+        assert sweep.sweep(closes + timedelta(minutes=1))["award_reminders"] == 1
+        assert sweep.sweep(closes + timedelta(hours=1))["award_reminders"] == 0
     (message,) = [m for m in mailbox.messages if "award or cancel" in m["Subject"]]
     assert message["To"] == cluster.requester.email
     assert f"http://board.test/needs/{need_id}" in text_of(message)
@@ -387,8 +388,8 @@ def test_an_open_need_without_an_award_expires_30_days_after_its_deadline(
     approve(app, need_id, cluster)
     with app.app_context():
         closes = db.session.get(Need, need_id).offers_close_at
-        assert notifications.sweep(closes + timedelta(days=29))["expired"] == 0
-        assert notifications.sweep(closes + timedelta(days=31))["expired"] == 1
+        assert expire_needs(closes + timedelta(days=29)) == 0
+        assert expire_needs(closes + timedelta(days=31)) == 1
         assert db.session.get(Need, need_id).status == NeedStatus.EXPIRED
 
 

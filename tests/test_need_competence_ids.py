@@ -15,10 +15,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, insert, select, text
 
+from board.clock import cluster_today
 from board.competences import by_slugs, merge_competences
 from board.extensions import db
 from board.models import Competence, Need, NeedStatus, User, need_competences
-from board.needs.services import BoardQuery, board_page, cluster_today
+from board.needs.services import BoardQuery, board_page
 from tests import factories
 from tests.conftest import AuthActions, submit
 

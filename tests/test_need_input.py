@@ -18,9 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board.clock import cluster_today
 from board.extensions import db
 from board.models import AuditEvent, Need, NeedStatus, Offer
-from board.needs.services import cluster_today
 from tests import factories
 from tests.conftest import AuthActions, submit
 

@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from board.clock import cluster_today
 from board.extensions import db
 from board.models import Need, NeedStatus
-from board.needs.services import cluster_today
 from tests import factories
 from tests.conftest import AuthActions, submit
 from tests.mailbox import Mailbox, html_of, text_of

@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from board import notifications
 from board.extensions import db
 from board.models import (
     AuditEvent,
@@ -25,6 +24,7 @@ from board.models import (
     utcnow,
 )
 from board.needs.services import approve_need
+from board.notifications import announce, deliver, outbox, sweep
 from board.offers.services import OfferData, submit_offer
 from tests import factories
 from tests.conftest import AuthActions, submit
@@ -76,7 +76,7 @@ def test_delivering_an_event_again_sends_nothing_twice(
     with app.app_context():
         notification_id = db.session.scalar(select(Notification.id))
         for _ in range(3):
-            assert notifications.send(notification_id) is None
+            assert deliver.send(notification_id) is None
     assert len(mailbox.messages) == 1
 
 
@@ -90,13 +90,13 @@ def test_a_row_another_delivery_has_claimed_is_left_alone(
         notification = db.session.scalar(select(Notification))
         assert "cannot reach" in notification.last_error
         assert notification.next_attempt_at is not None
-        assert notifications.claim([notification.id]) == [notification.id]
-        assert notifications.claim([notification.id]) == []  # a second worker gets nothing
-        assert notifications.send(notification.id) is None  # nor does a second delivery
+        assert outbox.claim([notification.id]) == [notification.id]
+        assert outbox.claim([notification.id]) == []  # a second worker gets nothing
+        assert deliver.send(notification.id) is None  # nor does a second delivery
         notification.status = NotificationStatus.PENDING
         db.session.commit()
         app.config["SMTP_URL"] = smtp_server.url
-        notifications.send(notification.id)
+        deliver.send(notification.id)
     assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
     assert len(smtp_server.mailbox.messages) == 1
 
@@ -111,9 +111,9 @@ def test_a_permanent_refusal_marks_the_row_failed_and_is_not_retried(
     with app.app_context():
         notification = db.session.scalar(select(Notification))
         assert "550" in notification.last_error
-        assert notifications.is_suppressed("agnieszka@odra.example")
-        notifications.send(notification.id)
-        notifications.sweep(utcnow() + timedelta(days=1))
+        assert outbox.is_suppressed("agnieszka@odra.example")
+        deliver.send(notification.id)
+        sweep.sweep(utcnow() + timedelta(days=1))
     assert mailbox.messages == []
 
 
@@ -122,7 +122,7 @@ def test_users_who_cannot_sign_in_are_not_written_to(app: Flask) -> None:
         odra = factories.make_member("Odra Software")
         factories.make_user(odra, email="active@odra.example")
         factories.make_user(odra, email="invited@odra.example", password=None)
-        users = notifications.active_users([db.session.get(Member, odra.id)])
+        users = announce.active_users([db.session.get(Member, odra.id)])
         assert [u.email for u in users] == ["active@odra.example"]
 
 
@@ -175,7 +175,7 @@ def test_staff_are_told_when_a_need_waits_for_review_unless_they_turned_it_off(
 def sweep_later(app: Flask, seconds: float) -> dict[str, int]:
     """Run the sweep as if `seconds` had passed."""
     with app.app_context():
-        return notifications.sweep(utcnow() + timedelta(seconds=seconds))
+        return sweep.sweep(utcnow() + timedelta(seconds=seconds))
 
 
 def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
@@ -205,7 +205,7 @@ def test_a_server_that_answers_451_twice_gets_the_e_mail_on_the_third_attempt(
 def test_the_delay_between_attempts_grows_and_has_jitter(app: Flask) -> None:
     app.config.update(MAIL_RETRY_DELAY=10.0, MAIL_RETRY_MAX_DELAY=100.0)
     with app.app_context():
-        delays = {n: [notifications.retry_delay(n) for _ in range(50)] for n in (1, 2, 3, 8)}
+        delays = {n: [outbox.retry_delay(n) for _ in range(50)] for n in (1, 2, 3, 8)}
     assert all(5 <= d <= 10 for d in delays[1])
     assert all(10 <= d <= 20 for d in delays[2])
     assert all(20 <= d <= 40 for d in delays[3])
@@ -295,7 +295,7 @@ def test_a_row_left_sending_by_a_dead_delivery_is_sent_by_the_sweep_after_the_le
     with app.app_context():
         notification_id = db.session.scalar(select(Notification.id))
         # A delivery claims the row and dies before it sends.
-        assert notifications.claim([notification_id]) == [notification_id]
+        assert outbox.claim([notification_id]) == [notification_id]
     lease = app.config["MAIL_LEASE"]
     assert sweep_later(app, lease / 2)["reclaimed"] == 0
     assert mailbox.messages == []
@@ -308,10 +308,10 @@ def test_a_row_left_sending_by_a_dead_delivery_is_sent_by_the_sweep_after_the_le
 def test_the_prepared_sent_mark_writes_what_the_portable_one_writes() -> None:
     """PostgreSQL marks rows sent with hand-written SQL; SQLite with the Core UPDATE. Adding
     a column to one and not the other would make the two databases disagree."""
-    sql = notifications._MARK_SENT_SQL.decode()
+    sql = deliver._MARK_SENT_SQL.decode()
     assigned, _, where = sql.partition(" SET ")[2].partition(" WHERE ")
     prepared = [part.split("=")[0].strip() for part in assigned.split(",")]
-    portable = [getattr(c, "name", c) for c in notifications._MARK_SENT._values]  # type: ignore[attr-defined]
+    portable = [getattr(c, "name", c) for c in deliver._MARK_SENT._values]  # type: ignore[attr-defined]
     assert prepared == portable
     assert sql.startswith("UPDATE notifications SET ")
-    assert where.split("=")[0].strip() == "id" == notifications._MARK_SENT.whereclause.left.name  # type: ignore[union-attr]
+    assert where.split("=")[0].strip() == "id" == deliver._MARK_SENT.whereclause.left.name  # type: ignore[union-attr]

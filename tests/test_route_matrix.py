@@ -31,8 +31,7 @@ from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
-from board import notifications
-from board.auth.tokens import Purpose, make_token
+from board import tokens
 from board.extensions import db
 from board.models import (
     Application,
@@ -47,6 +46,8 @@ from board.models import (
     User,
     utcnow,
 )
+from board.notifications import outbox
+from board.tokens import Purpose, make_token
 from tests import factories
 from tests.conftest import AuthActions, csrf_token
 
@@ -653,7 +654,7 @@ def build_world() -> World:
     offers["hidden_offer"].hidden_reason = "Spam."
 
     db.session.get(User, inactive.id).active = False  # type: ignore[union-attr]
-    notifications.add_rows(
+    outbox.add_rows(
         [
             {
                 "user_id": user_a.id,
@@ -703,10 +704,10 @@ def build_world() -> World:
         email_c=user_c.email,
         invitation=make_token(invited_user, Purpose.INVITATION),  # type: ignore[arg-type]
         reset=make_token(reset_user, Purpose.PASSWORD_RESET),  # type: ignore[arg-type]
-        unsubscribe=notifications.unsubscribe_token(reset_user),  # type: ignore[arg-type]
+        unsubscribe=tokens.unsubscribe_token(reset_user.id),  # type: ignore[union-attr]
         forged_invitation=forged("board.invitation", [invited.id, "0" * 16]),
         forged_reset=forged("board.password-reset", [user_c.id, "0" * 16]),
-        forged_unsubscribe=forged(notifications.UNSUBSCRIBE_SALT, user_c.id, timed=False),
+        forged_unsubscribe=forged(tokens.UNSUBSCRIBE_SALT, user_c.id, timed=False),
     )
     accounts = {"member_a": user_a, "member_b": user_b, "staff": staff}
     return World(values=values, accounts=accounts, rows=snapshot())

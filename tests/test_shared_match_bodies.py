@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from board import notifications
+from board import tokens
 from board.extensions import db
 from board.models import Member, Need, NeedStatus, Notification, User
+from board.notifications import compose, deliver, match, outbox
 from tests import factories
 from tests.mailbox import html_of, text_of
 
@@ -59,8 +60,8 @@ def match_rows(app: Flask) -> list[int]:
             competences=("kotlin", "kubernetes", "terraform"),
             status=NeedStatus.OPEN,
         )
-        notifications.record_matches(need)
-        ids = notifications.add_need_rows("need_match", need.id, user_ids)
+        match.record_matches(need)
+        ids = outbox.add_need_rows("need_match", need.id, user_ids)
         db.session.commit()
         return ids
 
@@ -69,18 +70,18 @@ def test_a_shared_body_filled_in_per_user_is_the_e_mail_rendered_for_that_user(
     app: Flask, match_rows: list[int]
 ) -> None:
     with app.app_context():
-        rows = notifications.load_batch(match_rows)
+        rows = deliver.load_batch(match_rows)
         assert len(rows) == 2 * len(RECIPIENTS)
-        composer = notifications.Composer()
+        composer = compose.Composer()
         for row in rows:
             fast = composer.compose(row)
-            plain = notifications.Composer().compose_plain(row)
+            plain = compose.Composer().compose_plain(row)
             assert headers_of(fast) == headers_of(plain), row.user.email
             assert text_of(fast) == text_of(plain), row.user.email
             assert html_of(fast) == html_of(plain), row.user.email
             assert row.user.display_name in text_of(fast)
-            assert notifications._NAME not in text_of(fast) + html_of(fast)
-            token = notifications.unsubscribe_token(row.user)
+            assert compose._NAME not in text_of(fast) + html_of(fast)
+            token = tokens.unsubscribe_token(row.user.id)
             assert composer.token(row.user_id) == token
             assert fast["List-Unsubscribe"].endswith(f"/{token}>")
         # Rendered once for each firm and language, not once per user.
@@ -91,16 +92,16 @@ def test_the_shared_body_escapes_each_users_name_in_html_only(
     app: Flask, match_rows: list[int]
 ) -> None:
     with app.app_context():
-        rows = notifications.load_batch(match_rows)
-        composer = notifications.Composer()
+        rows = deliver.load_batch(match_rows)
+        composer = compose.Composer()
         row = next(r for r in rows if r.user.name.startswith("O'Brien"))
         message = composer.compose(row)
         assert "O'Brien <script>alert(1)</script>" in text_of(message)
         assert "<script>" not in html_of(message)
         assert "O&#39;Brien &lt;script&gt;alert(1)&lt;/script&gt;" in html_of(message)
-        token = notifications.unsubscribe_token(row.user)
+        token = tokens.unsubscribe_token(row.user.id)
         assert message["List-Unsubscribe"].endswith(f"/{token}>")
-        assert notifications.user_from_unsubscribe_token(token).id == row.user_id
+        assert tokens.user_from_unsubscribe_token(token).id == row.user_id
 
 
 def test_other_kinds_about_the_same_need_are_rendered_for_each_user(
@@ -109,16 +110,16 @@ def test_other_kinds_about_the_same_need_are_rendered_for_each_user(
     with app.app_context():
         row = db.session.scalar(select(Notification).where(Notification.id == match_rows[0]))
         need = db.session.get(Need, row.need_id)
-        key = notifications.need_key("deadline_reminder", need.id)
-        notifications.add_rows(
+        key = outbox.need_key("deadline_reminder", need.id)
+        outbox.add_rows(
             [{"user_id": row.user_id, "key": key, "kind": "deadline_reminder", "need_id": need.id}]
         )
         db.session.commit()
-        (reminder,) = notifications.load_batch(notifications.pending_ids(Notification.key == key))
-        composer = notifications.Composer()
+        (reminder,) = deliver.load_batch(outbox.pending_ids(Notification.key == key))
+        composer = compose.Composer()
         message = composer.compose(reminder)
         assert composer.shared == {}
-        assert text_of(message) == text_of(notifications.Composer().compose_plain(reminder))
+        assert text_of(message) == text_of(compose.Composer().compose_plain(reminder))
 
 
 def test_a_match_written_as_bytes_is_the_composed_e_mail(
@@ -129,8 +130,8 @@ def test_a_match_written_as_bytes_is_the_composed_e_mail(
     monkeypatch.setattr(mail, "_alternative", lambda: 'multipart/alternative; boundary="b-1"')
     monkeypatch.setattr(mail, "_date_header", lambda moment: "Mon, 23 Nov 2026 10:00:00 +0000")
     with app.app_context():
-        rows = notifications.load_batch(match_rows)
-        composer = notifications.Composer()
+        rows = deliver.load_batch(match_rows)
+        composer = compose.Composer()
         for row in rows:
             outgoing = composer.outgoing(row)
             assert isinstance(outgoing, mail.Outgoing), row.user.email

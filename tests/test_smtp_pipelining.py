@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from board import mail, notifications
+from board import mail
 from board.extensions import db
 from board.mail import PermanentMailError, SMTPTransport, TransientMailError, open_transport
 from board.models import (
@@ -26,6 +26,7 @@ from board.models import (
     User,
     utcnow,
 )
+from board.notifications import compose, deliver, match, outbox
 from tests import factories
 from tests.mailbox import Mailbox, SMTPServer, html_of, text_of
 
@@ -264,7 +265,7 @@ def test_each_row_of_a_pipelined_batch_gets_its_own_outcome(
 ) -> None:
     ids = outbox_rows(app, ["a", "later", "refused", "b", "bounce", "bounce", "c"])
     with app.app_context():
-        delay = notifications.send(*ids)
+        delay = deliver.send(*ids)
         assert delay is not None  # the row refused for now is tried again
         assert db.session.scalars(select(Suppression.email).order_by(Suppression.email)).all() == [
             "bounce@odra.example",
@@ -294,7 +295,7 @@ def test_a_connection_lost_mid_batch_leaves_the_unsent_rows_pending(
 ) -> None:
     ids = outbox_rows(app, ["a", "b", "closing", "c", "d"])
     with app.app_context():
-        assert notifications.send(*ids) is not None
+        assert deliver.send(*ids) is not None
     assert row_states(app, ids) == [
         (SENT, 1),
         (SENT, 1),
@@ -319,7 +320,7 @@ def test_a_connection_lost_mid_batch_leaves_the_unsent_rows_pending(
             update(User).where(User.email == "closing@odra.example").values(email="e@odra.example")
         )
         db.session.commit()
-        assert notifications.send(*ids[2:]) is None
+        assert deliver.send(*ids[2:]) is None
     assert [state for state, _attempts in row_states(app, ids)] == [SENT] * 5
     assert len(refusing.wait_for(5)) == 5
 
@@ -368,8 +369,8 @@ def match_rows(app: Flask, locals_: list[str]) -> list[int]:
             competences=("kotlin",),
             status=NeedStatus.OPEN,
         )
-        notifications.record_matches(need)
-        ids = notifications.add_need_rows("need_match", need.id, user_ids)
+        match.record_matches(need)
+        ids = outbox.add_need_rows("need_match", need.id, user_ids)
         db.session.commit()
         return sorted(ids)
 
@@ -379,19 +380,19 @@ def test_match_e_mails_composed_ahead_arrive_once_each_with_their_outcomes(
     app: Flask, refusing: RefusingMailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = match_rows(app, ["a", "bounce", "b", "c", "later", "d"])
-    real_outgoing = notifications.Composer.outgoing
+    real_outgoing = compose.Composer.outgoing
     failures: list[int] = []
 
-    def outgoing(self: notifications.Composer, row: Notification) -> Any:
+    def outgoing(self: compose.Composer, row: Notification) -> Any:
         # The row of c@ cannot be composed the first time: it is composed again in its turn.
         if row.user.email.startswith("c@") and not failures:
             failures.append(row.id)
             raise RuntimeError("template unavailable")
         return real_outgoing(self, row)
 
-    monkeypatch.setattr(notifications.Composer, "outgoing", outgoing)
+    monkeypatch.setattr(compose.Composer, "outgoing", outgoing)
     with app.app_context():
-        assert notifications.send(*ids) is not None
+        assert deliver.send(*ids) is not None
     assert failures == [ids[3]]
     assert row_states(app, ids) == [
         (SENT, 1),

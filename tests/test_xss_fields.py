@@ -10,10 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from board import notifications
+from board.clock import cluster_today, cluster_zone
 from board.extensions import db
 from board.models import Application, Member, Need, Offer, Report, User
-from board.needs.services import approve_need, cluster_today, cluster_zone
+from board.needs.services import approve_need
+from board.notifications import sweep
 from tests import factories
 from tests.conftest import AuthActions, submit
 from tests.mailbox import Mailbox
@@ -227,6 +228,6 @@ def test_a_need_s_title_is_inert_in_match_digest_and_reminder_e_mails(
     assert_email_inert(match, "need_match", title)
     with app.app_context():
         tomorrow = cluster_today() + timedelta(days=1)
-        notifications.sweep(datetime.combine(tomorrow, time(9), tzinfo=cluster_zone()))
+        sweep.sweep(datetime.combine(tomorrow, time(9), tzinfo=cluster_zone()))
     digest = only(mailbox, daily.email, "Needs that matched your firm on")
     assert_email_inert(digest, "digest", title)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from board import notifications
 from board.auth import services as accounts
 from board.mail import TransientMailError
 from board.members import applications
+from board.needs import services as needs
+from board.notifications import deliver, match
+from board.notifications import sweep as sweeping
 
 # Transient SMTP trouble (connection refused, 4xx) is retried with growing, jittered delays.
 MAIL_RETRY = {
@@ -38,7 +40,7 @@ def send_password_reset(user_id: int) -> None:
 @shared_task(name="notify.fan_out")
 def fan_out(need_id: int) -> None:
     """Turn an open need's matches into outbox rows and start their delivery."""
-    notifications.fan_out(need_id)
+    match.fan_out(need_id)
 
 
 # The outbox row counts attempts and fails for good after MAIL_MAX_ATTEMPTS, so the task may
@@ -46,7 +48,7 @@ def fan_out(need_id: int) -> None:
 @shared_task(name="notify.send", bind=True, max_retries=100)
 def send(self: Task, *notification_ids: int) -> None:
     """Deliver a batch of outbox rows over one SMTP connection; retry those that failed for now."""
-    delay = notifications.send(*notification_ids)
+    delay = deliver.send(*notification_ids)
     if delay is not None:
         raise self.retry(countdown=delay)
 
@@ -55,7 +57,14 @@ def send(self: Task, *notification_ids: int) -> None:
 @shared_task(name="notify.sweep")
 def sweep() -> None:
     """Restart what was left undone; send due digests and reminders."""
-    notifications.sweep()
+    sweeping.sweep()
+
+
+# Beat publishes it every EXPIRY_INTERVAL seconds.
+@shared_task(name="needs.expire")
+def expire_needs() -> None:
+    """Expire open needs left without an award long after their deadline."""
+    needs.expire_needs()
 
 
 @shared_task(name="applications.send_rejection", **MAIL_RETRY)

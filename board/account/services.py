@@ -43,3 +43,13 @@ def update_account(user: User, data: AccountData) -> None:
     if changed:
         audit.record("user.settings_changed", user, user, **changed)
     db.session.commit()
+
+
+def unsubscribe(user: User) -> bool:
+    """Switch a user's e-mails about matching needs off; False if they already were."""
+    if user.notify == NotifyMode.OFF:
+        return False
+    user.notify = NotifyMode.OFF
+    audit.record("user.unsubscribed", user, None)
+    db.session.commit()
+    return True

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board import competences, notifications
+from board import competences
 from board.account import services
 from board.account.forms import AccountForm, PasswordChangeForm, StaffAccountForm
 from board.auth import start_session
@@ -17,6 +17,7 @@ from board.forms import attach_error
 from board.i18n import locale_choices
 from board.models import NotifyMode
 from board.permissions import acting_user, login_required
+from board.tokens import user_from_unsubscribe_token
 
 bp = Blueprint("account", __name__)
 
@@ -83,10 +84,10 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
     session nor a CSRF token, so that a mail client can send it in one click (RFC 8058): the
     signed token is the proof.
     """
-    user = notifications.user_from_unsubscribe_token(token)
+    user = user_from_unsubscribe_token(token)
     if user is None:
         return render_template("account/unsubscribe.html", user=None), 404
     if request.method == "POST":
-        notifications.unsubscribe(user)
+        services.unsubscribe(user)
         return render_template("account/unsubscribe.html", user=user, done=True)
     return render_template("account/unsubscribe.html", user=user, done=False)

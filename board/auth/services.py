@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from board import audit
 from board.auth.passwords import hash_password, needs_rehash, verify_password
-from board.auth.tokens import Purpose, make_token
 from board.errors import Conflict
 from board.extensions import db
 from board.jobs import dispatch, job
 from board.mail import send_email
 from board.models import Member, User, utcnow
+from board.tokens import Purpose, make_token
 from board.web import external_url
 
 

@@ -23,9 +23,9 @@ from board.auth.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from board.auth.tokens import Purpose, TokenExpired, TokenInvalid, load_token
 from board.extensions import limiter
 from board.permissions import acting_user, login_required
+from board.tokens import Purpose, TokenExpired, TokenInvalid, load_token
 from board.web import safe_next
 
 bp = Blueprint("auth", __name__)

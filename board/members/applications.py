@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from board import audit, notifications
+from board import audit
 from board.auth.services import find_user, invite_user
 from board.competences import usable
 from board.errors import Conflict, InvalidTransition
@@ -26,6 +26,7 @@ from board.models import (
     name_key,
     utcnow,
 )
+from board.notifications import announce
 
 
 @dataclass
@@ -66,7 +67,7 @@ def submit_application(data: ApplicationData) -> Application:
     )
     db.session.add(application)
     event = audit.record("application.submitted", application, None, member_name=name)
-    notifications.application_submitted(application, event)
+    announce.application_submitted(application, event)
     db.session.commit()
     return application
 

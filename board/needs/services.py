@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
-from board import audit, notifications
+from board import audit
+from board.clock import closing_instant, cluster_today
 from board.competences import by_slugs
 from board.errors import DomainError, InvalidTransition
 from board.extensions import db
+from board.jobs import job
 from board.models import (
     NEED_CANCELLABLE,
     NEED_EDITABLE,
@@ -37,6 +37,7 @@ from board.models import (
     utcnow,
 )
 from board.needs import search
+from board.notifications import announce
 from board.rendering import render_markdown
 
 CURRENCIES = ("EUR", "PLN", "RON", "USD", "GBP", "CHF", "CZK", "HUF", "BGN", "SEK", "DKK", "NOK")
@@ -58,21 +59,6 @@ class NeedData:
     work_mode: WorkMode = WorkMode.REMOTE
     location: str = ""
     work_language: str = "en"
-
-
-def cluster_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLUSTER_TIMEZONE"])
-
-
-def cluster_today(now: datetime | None = None) -> date:
-    """Today's date where the cluster is."""
-    return (now or utcnow()).astimezone(cluster_zone()).date()
-
-
-def closing_instant(deadline: date) -> datetime:
-    """Offers close at the end of the deadline day, in the cluster's time zone."""
-    midnight = datetime.combine(deadline + timedelta(days=1), time(0), tzinfo=cluster_zone())
-    return midnight.astimezone(UTC)
 
 
 def check_rules(data: NeedData) -> list[Competence]:
@@ -184,7 +170,7 @@ def submit_need(need: Need, actor: User) -> None:
     event = transition(
         need, NEED_EDITABLE, NeedStatus.PENDING, "need.submitted", actor, submitted_at=utcnow()
     )
-    notifications.need_submitted(need, event)
+    announce.need_submitted(need, event)
     db.session.commit()
 
 
@@ -203,7 +189,7 @@ def approve_need(need: Need, staff: User) -> None:
         moderated_at=now,
         moderation_reason="",
     )
-    notifications.need_opened(need, event)
+    announce.need_opened(need, event)
     db.session.commit()
 
 
@@ -219,7 +205,7 @@ def reject_need(need: Need, staff: User, reason: str) -> None:
         moderated_at=utcnow(),
         moderation_reason=reason,
     )
-    notifications.need_rejected(need, event)
+    announce.need_rejected(need, event)
     db.session.commit()
 
 
@@ -235,7 +221,7 @@ def request_changes(need: Need, staff: User, reason: str) -> None:
         moderated_at=utcnow(),
         moderation_reason=reason,
     )
-    notifications.need_changes_requested(need, event)
+    announce.need_changes_requested(need, event)
     db.session.commit()
 
 
@@ -251,7 +237,7 @@ def hide_need(need: Need, staff: User, reason: str) -> None:
         moderated_at=utcnow(),
         moderation_reason=reason,
     )
-    notifications.need_hidden(need, event)
+    announce.need_hidden(need, event)
     db.session.commit()
 
 
@@ -277,10 +263,11 @@ def cancel_need(need: Need, actor: User) -> None:
         need, NEED_CANCELLABLE, NeedStatus.CANCELLED, "need.cancelled", actor, closed_at=utcnow()
     )
     if was_open:
-        notifications.need_cancelled(need, event, [o for o in need.offers if o.is_live])
+        announce.need_cancelled(need, event, [o for o in need.offers if o.is_live])
     db.session.commit()
 
 
+@job("needs.expire")
 def expire_needs(now: datetime | None = None) -> int:
     """Expire open needs left without an award long after their deadline; return how many."""
     now = now or utcnow()

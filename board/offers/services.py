@@ -12,11 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from board import audit, notifications
+from board import audit
 from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
 from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
 from board.needs.services import CURRENCIES, transition
+from board.notifications import announce
 
 LIVE = (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
 
@@ -64,7 +65,7 @@ def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> t
             _("A colleague has just sent your firm's offer on this need. Open it and edit it.")
         ) from exc
     if created or was_withdrawn:
-        notifications.offer_received(offer, event)
+        announce.offer_received(offer, event)
     db.session.commit()
     return offer, created
 
@@ -122,7 +123,7 @@ def decline_offer(offer: Offer, actor: User, reason: str = "") -> None:
         decline_reason=reason.strip(),
     )
     event = audit.record("offer.declined", offer, actor, reason=reason.strip())
-    notifications.offer_decided(offer, event)
+    announce.offer_decided(offer, event)
     db.session.commit()
 
 
@@ -150,13 +151,13 @@ def accept_offer(offer: Offer, actor: User) -> None:
         decided_at=now,
     )
     event = audit.record("offer.accepted", offer, actor)
-    notifications.offer_decided(offer, event)
+    announce.offer_decided(offer, event)
     losing = [o for o in need.offers if o.id != offer.id and o.status != OfferStatus.WITHDRAWN]
     for other in losing:
         if other.status in LIVE:
             other.status, other.decided_at = OfferStatus.DECLINED, now
             audit.record("offer.declined", other, actor, reason="another offer was accepted")
-    notifications.need_awarded(need, need_event, losing)
+    announce.need_awarded(need, need_event, losing)
     db.session.commit()
 
 
@@ -166,7 +167,7 @@ def hide_offer(offer: Offer, staff: User, reason: str) -> None:
         raise InvalidTransition(_("This offer is hidden already."))
     offer.hidden_at, offer.hidden_reason = utcnow(), reason.strip()
     event = audit.record("offer.hidden", offer, staff, reason=reason.strip())
-    notifications.offer_hidden(offer, event)
+    announce.offer_hidden(offer, event)
     db.session.commit()
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from board import notifications
 from board.extensions import db
 from board.models import Notification, NotificationStatus
+from board.notifications import outbox as notifications_outbox
 from board.permissions import acting_user, staff_required
 from board.staff.views import bp
 from board.web import carry_out, page_number
@@ -59,7 +59,7 @@ def outbox() -> str:
 def retry_notification(notification_id: int) -> Response:
     notification = db.get_or_404(Notification, notification_id)
     return carry_out(
-        lambda: notifications.retry(notification, acting_user()),
+        lambda: notifications_outbox.retry(notification, acting_user()),
         _("The e-mail to %(email)s is queued again.", email=notification.user.email),
         url_for("staff.outbox", status=notification.status),
         url_for("staff.outbox"),

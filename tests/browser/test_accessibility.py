@@ -16,12 +16,11 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from board.auth.tokens import Purpose, make_token
 from board.extensions import db
 from board.members.applications import ApplicationData, submit_application
 from board.models import NeedStatus, Notification, NotificationStatus, ReportReason, User
-from board.notifications import unsubscribe_token
 from board.reports.services import file_report
+from board.tokens import Purpose, make_token, unsubscribe_token
 from tests import factories
 from tests.browser.actions import sign_in, sign_out
 
@@ -97,7 +96,7 @@ def test_pages_for_anonymous_visitors_have_no_serious_violations(
         account = factories.make_user(firm, email="agnieszka@odra.example")
         invited = factories.make_user(firm, email="bartek@odra.example", password=None)
         user = db.session.get(User, account.id)
-        unsubscribe = unsubscribe_token(user)
+        unsubscribe = unsubscribe_token(user.id)
         reset = make_token(user, Purpose.PASSWORD_RESET)
         invitation = make_token(db.session.get(User, invited.id), Purpose.INVITATION)
     audit = Audit(page, live_server)

@@ -17,10 +17,11 @@ from flask import Flask
 from playwright.sync_api import Dialog, Locator, Page, expect
 from sqlalchemy import select
 
+from board.clock import cluster_today
 from board.extensions import db
 from board.members.applications import ApplicationData, submit_application
 from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User
-from board.needs.services import approve_need, cluster_today, request_changes
+from board.needs.services import approve_need, request_changes
 from board.offers.services import OfferData, submit_offer
 from tests import factories
 from tests.browser.actions import sign_in

@@ -18,9 +18,9 @@ from playwright.sync_api import (
 )
 from sqlalchemy import select
 
+from board.clock import cluster_today
 from board.extensions import db
 from board.models import Need, NeedStatus, Offer, OfferStatus
-from board.needs.services import cluster_today
 from tests import factories
 from tests.browser.actions import sign_in, sign_out
 from tests.browser.test_pages import UNLABELLED_CONTROLS

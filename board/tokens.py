@@ -1,7 +1,9 @@
-"""Signed, expiring, single-use links for invitations and password resets.
+"""Signed links: expiring, single-use ones for invitations and password resets, and the
+lasting one-click unsubscribe link.
 
-A token carries the user's id and a fingerprint of their password hash: setting a password
-changes the hash, so the link that did it (and every older one) stops working.
+An invitation or reset token carries the user's id and a fingerprint of their password hash:
+setting a password changes the hash, so the link that did it (and every older one) stops
+working.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import hashlib
 from enum import StrEnum
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from board.extensions import db
 from board.models import User
@@ -61,3 +63,25 @@ def load_token(token: str, purpose: Purpose) -> User:
     if user is None or fingerprint != _fingerprint(user):
         raise TokenInvalid
     return user
+
+
+# Unsubscribe links never expire: they are in every match e-mail a user keeps.
+UNSUBSCRIBE_SALT = "unsubscribe"
+
+
+def unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """The token of a user's one-click unsubscribe link."""
+    return unsubscribe_serializer().dumps(user_id)
+
+
+def user_from_unsubscribe_token(token: str) -> User | None:
+    """The user an unsubscribe link was made for, or None if it is not genuine."""
+    try:
+        user_id = unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None

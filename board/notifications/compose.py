@@ -1,0 +1,362 @@
+"""Composing: the e-mail of an outbox row, in its recipient's language.
+
+Every kind of e-mail has a subject here and a template pair `templates/email/<kind>.txt` and
+`.html`. A batch's e-mails about one need share most of their text: `Composer` works that out
+once per batch and fills in each recipient.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, get_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import Signer
+from itsdangerous.encoding import base64_encode
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from board.extensions import db
+from board.mail import Outgoing, build_message, build_outgoing, compose
+from board.models import (
+    Application,
+    AuditEvent,
+    Competence,
+    Member,
+    Need,
+    NeedMatch,
+    Notification,
+    Offer,
+    User,
+)
+from board.tokens import unsubscribe_serializer
+from board.web import external_url
+
+# Kind → subject; the body is the template pair templates/email/<kind>.txt and .html.
+SUBJECTS = {
+    "need_match": _l("A new need matches your firm: %(title)s"),
+    "digest": _l("Needs that matched your firm on %(title)s"),
+    "deadline_reminder": _l("Offers close soon: %(title)s"),
+    "award_reminder": _l("Offers have closed: award or cancel %(title)s"),
+    "need_approved": _l("Your need is published: %(title)s"),
+    "need_rejected": _l("Your need was not accepted: %(title)s"),
+    "need_changes_requested": _l("Changes requested to your need: %(title)s"),
+    "offer_received": _l("New offer on your need: %(title)s"),
+    "offer_accepted": _l("Your offer was accepted: %(title)s"),
+    "offer_declined": _l("Your offer was declined: %(title)s"),
+    "need_cancelled": _l("A need you offered on was cancelled: %(title)s"),
+    "need_awarded": _l("A need you offered on was awarded to another firm: %(title)s"),
+    "need_hidden": _l("Your need was hidden by the cluster staff: %(title)s"),
+    "offer_hidden": _l("Your offer was hidden by the cluster staff: %(title)s"),
+    "need_submitted": _l("A need waits for your review: %(title)s"),
+    "application_submitted": _l("A firm applies to join the board: %(title)s"),
+}
+
+# E-mails a user chose to receive about needs; they carry a one-click unsubscribe link.
+SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
+
+
+@dataclass(slots=True, eq=False)
+class Recipient:
+    """The user of a row being delivered: the columns its e-mail reads, and their firm."""
+
+    id: int
+    email: str
+    name: str
+    member_id: int | None
+    locale: str
+    member: Member | None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(slots=True, eq=False)
+class BatchRow:
+    """An outbox row being delivered, read as plain columns rather than as an ORM entity.
+
+    It carries what composing and delivering read: the row's own columns, its user as a
+    `Recipient`, and the need, offer and event it is about (ORM entities, shared by the
+    batch's rows). A row whose delivery fails is updated through its entity.
+    """
+
+    id: int
+    kind: str
+    user_id: int
+    need_id: int | None
+    offer_id: int | None
+    event_id: int | None
+    data: dict[str, Any]
+    attempts: int
+    user: Recipient
+    need: Need | None
+    offer: Offer | None
+    event: AuditEvent | None
+
+
+def matched_competences(need: Need, member_id: int | None) -> tuple[list[Competence], float]:
+    """The need's competences the firm had when it matched, and its score."""
+    match = db.session.get(NeedMatch, (need.id, member_id)) if member_id else None
+    if match is None:
+        return [], 0.0
+    wanted = set(match.competence_ids)
+    return [c for c in need.competences if c.id in wanted], match.score
+
+
+def digest_entries(notification: Notification) -> list[dict[str, Any]]:
+    """The needs a digest lists, each with the competences the firm matched, best first."""
+    need_ids = notification.data.get("need_ids", [])
+    needs = db.session.scalars(
+        select(Need)
+        .where(Need.id.in_(need_ids))
+        .options(selectinload(Need.competences), selectinload(Need.member))
+    ).all()
+    entries = []
+    for need in needs:
+        competences, score = matched_competences(need, notification.user.member_id)
+        entries.append(
+            {
+                "need": need,
+                "competences": competences,
+                "score": score,
+                "url": external_url("needs.detail", need_id=need.id),
+            }
+        )
+    return sorted(entries, key=lambda entry: (-entry["score"], entry["need"].id))
+
+
+# Stand-ins for what differs between the users of a firm in a need_match e-mail. Letters and
+# digits only, so HTML escaping, base64 and the templates leave them as they are.
+_NAME = f"recipient{uuid.uuid4().hex}name"
+_UNSUBSCRIBE = f"recipient{uuid.uuid4().hex}unsubscribe"
+_PIECES = re.compile(f"({_NAME}|{_UNSUBSCRIBE})")
+
+
+class _Recipient:
+    """A user as a shared need_match body sees them: their firm, placeholders for the rest."""
+
+    def __init__(self, user: User | Recipient) -> None:
+        self.id = user.id
+        self.member = user.member
+        self.member_id = user.member_id
+        self.locale = user.locale
+        self.name = self.display_name = _NAME
+        self.email = "recipient@invalid"
+
+
+class Composer:
+    """Composes the e-mails of a batch, working out once what its rows have in common.
+
+    A need, its link, the competences each firm matched it with and the links every e-mail
+    carries are the same for all the rows about that need; only the recipient differs.
+    """
+
+    def __init__(self, rows: Sequence[Notification] = ()) -> None:
+        config = current_app.config
+        # The firms of the batch's users, per need: their matches are loaded together.
+        self.batch_members: dict[int, set[int]] = defaultdict(set)
+        for row in rows:
+            if row.need_id is not None and row.user.member_id is not None:
+                self.batch_members[row.need_id].add(row.user.member_id)
+        self.domain = config["MAIL_FROM"].rpartition("@")[2]
+        self.tokens = unsubscribe_serializer()
+        self.urls: dict[tuple[str, int | None], str] = {}
+        self.matches: dict[tuple[int, int | None], tuple[list[Competence], float]] = {}
+        self.facts: dict[tuple[int, str], dict[str, str]] = {}
+        self.shared: dict[tuple[int | None, int | None, str], tuple[str, list[str], list[str]]] = {}
+        self.unsubscribe_parts: tuple[str, str] | None = None
+        self.signing: tuple[Signer, bytes] | None = None
+
+    def url(self, endpoint: str, need_id: int | None = None) -> str:
+        key = (endpoint, need_id)
+        if key not in self.urls:
+            values = {} if need_id is None else {"need_id": need_id}
+            self.urls[key] = external_url(endpoint, **values)
+        return self.urls[key]
+
+    def matched(self, need: Need, member_id: int | None) -> tuple[list[Competence], float]:
+        """What `matched_competences` gives, with one query for the batch's firms."""
+        key = (need.id, member_id)
+        if key not in self.matches:
+            if member_id is None:
+                return [], 0.0
+            members = self.batch_members.pop(need.id, set()) | {member_id}
+            for other in members:
+                self.matches[(need.id, other)] = ([], 0.0)
+            for match in db.session.scalars(
+                select(NeedMatch).where(
+                    NeedMatch.need_id == need.id, NeedMatch.member_id.in_(members)
+                )
+            ):
+                wanted = set(match.competence_ids)
+                self.matches[(need.id, match.member_id)] = (
+                    [c for c in need.competences if c.id in wanted],
+                    match.score,
+                )
+        return self.matches[key]
+
+    def need_facts(self, need: Need) -> dict[str, str]:
+        """The need's requester, budget and deadline, rendered once per language."""
+        key = (need.id, str(get_locale()))
+        if key not in self.facts:
+            self.facts[key] = {
+                "text": render_template("email/_need_facts.txt", need=need),
+                # Rendered by an autoescaping template: the need's text in it is escaped.
+                "html": Markup(render_template("email/_need_facts.html", need=need)),  # nosec B704
+            }
+        return self.facts[key]
+
+    def compose(self, notification: Notification) -> EmailMessage:
+        """The e-mail for a notification, in its recipient's language."""
+        if notification.kind == "need_match" and notification.need is not None:
+            return self.compose_match(notification)
+        return self.compose_plain(notification)
+
+    def outgoing(self, notification: Notification) -> EmailMessage | Outgoing:
+        """`compose`, with a need_match e-mail written straight to the bytes SMTP carries."""
+        if notification.kind == "need_match" and notification.need is not None:
+            return build_outgoing(**self._match_arguments(notification))
+        return self.compose_plain(notification)
+
+    def compose_match(self, notification: Notification) -> EmailMessage:
+        """A need_match e-mail from the bodies its firm's users share in their language.
+
+        Between users of one firm these e-mails differ only in the recipient: the address, the
+        greeting's name and the unsubscribe link (and the Message-ID and Date headers). The
+        bodies are rendered once per need, firm and language with a placeholder for each of
+        these, and filled in per user: HTML-escaped in the HTML part, as they are in the text.
+        """
+        return build_message(**self._match_arguments(notification))
+
+    def _match_arguments(self, notification: Notification) -> dict[str, Any]:
+        """`build_message`'s arguments for a need_match e-mail, from its firm's shared bodies."""
+        user = notification.user
+        key = (notification.need_id, user.member_id, user.locale)
+        shared = self.shared.get(key)
+        if shared is None:
+            shared = self.shared[key] = self._render_match(notification)
+        subject, text, html = shared
+        unsubscribe_url = self.unsubscribe_url(user.id)
+        values = {_NAME: user.display_name, _UNSUBSCRIBE: unsubscribe_url}
+        escaped = {name: str(escape(value)) for name, value in values.items()}
+        return {
+            "to": user.email,
+            "subject": subject,
+            "text": "".join([values.get(piece, piece) for piece in text]),
+            "html": "".join([escaped.get(piece, piece) for piece in html]),
+            "message_id": f"<notification-{notification.id}@{self.domain}>",
+            "headers": {
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        }
+
+    def unsubscribe_url(self, user_id: int) -> str:
+        """The user's one-click unsubscribe link: the URL is built once, the token per user."""
+        if self.unsubscribe_parts is None:
+            # The token is URL-safe base64 and dots, which a URL holds as they are.
+            before, _sep, after = external_url("account.unsubscribe", token=_UNSUBSCRIBE).partition(
+                _UNSUBSCRIBE
+            )
+            self.unsubscribe_parts = (before, after)
+        before, after = self.unsubscribe_parts
+        return f"{before}{self.token(user_id)}{after}"
+
+    def token(self, user_id: int) -> str:
+        """`unsubscribe_token`: the serializer's signer and key are made once per batch."""
+        if self.signing is None:
+            signer = self.tokens.make_signer()
+            self.signing = (signer, signer.derive_key())
+        signer, key = self.signing
+        # What the serializer's dump_payload gives for an id: its JSON, base64 (it also tries
+        # zlib, which never shortens a few digits, on every call).
+        payload = base64_encode(str(int(user_id)).encode("ascii"))
+        signature = base64_encode(signer.algorithm.get_signature(key, payload))
+        return (payload + signer.sep + signature).decode("ascii")
+
+    def _render_match(self, notification: Notification) -> tuple[str, list[str], list[str]]:
+        """The subject and both bodies for a firm's users, cut at the placeholders."""
+        user = _Recipient(notification.user)
+        with self._arguments(notification, user, _UNSUBSCRIBE) as arguments:
+            template = arguments.pop("template")
+            subject = " ".join(arguments.pop("subject").split())
+            for name in ("to", "message_id", "headers"):
+                del arguments[name]
+            text = render_template(f"email/{template}.txt", **arguments)
+            html = render_template(f"email/{template}.html", **arguments)
+        return subject, _PIECES.split(text), _PIECES.split(html)
+
+    def compose_plain(
+        self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
+    ) -> EmailMessage:
+        """The e-mail for a notification, rendered from its templates for this row alone."""
+        with self._arguments(notification, user, unsubscribe_url) as arguments:
+            return compose(**arguments)
+
+    @contextmanager
+    def _arguments(
+        self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """`compose`'s arguments for a notification, in the recipient's language while open."""
+        user = user or notification.user
+        need, offer, event = (
+            notification.need,
+            notification.offer,
+            notification.event,
+        )
+        application = (
+            db.session.get(Application, event.target_id)
+            if event is not None and event.target_type == "application"
+            else None
+        )
+        context: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        if notification.kind in SUBSCRIBED_KINDS:
+            if unsubscribe_url is None:
+                unsubscribe_url = self.unsubscribe_url(user.id)
+            context["unsubscribe_url"] = unsubscribe_url
+            context["account_url"] = self.url("account.settings")
+            headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+            context["competences"], context["score"] = self.matched(need, user.member_id)
+        with force_locale(user.locale):
+            if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+                context["facts"] = self.need_facts(need)
+            if notification.kind == "digest":
+                context["entries"] = digest_entries(notification)
+                context["day"] = date.fromisoformat(notification.data["day"])
+            title = need.title if need else application.member_name if application else ""
+            if notification.kind == "digest":
+                title = format_date(context["day"])
+            yield dict(
+                to=user.email,
+                subject=str(SUBJECTS[notification.kind] % {"title": title}),
+                template=notification.kind,
+                message_id=f"<notification-{notification.id}@{self.domain}>",
+                headers=headers,
+                user=user,
+                need=need,
+                offer=offer,
+                event=event,
+                application=application,
+                need_url=self.url("needs.detail", need.id) if need else None,
+                applications_url=self.url("staff.applications"),
+                **context,
+            )
+
+
+def compose_notification(notification: Notification) -> EmailMessage:
+    """The e-mail for a notification, in its recipient's language."""
+    return Composer().compose(notification)

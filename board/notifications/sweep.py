@@ -1,0 +1,211 @@
+"""The sweep: the `notify.sweep` job, run by Celery beat every SWEEP_INTERVAL seconds.
+
+It repairs what a lost message, a dead worker or a broker outage left behind (rows claimed by
+a delivery that died, rows whose task never arrived, open needs whose fan-out never ran) and
+queues what is due by the clock: daily digests and deadline and award reminders.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from board.clock import cluster_today, day_bounds, local_hour
+from board.extensions import db
+from board.jobs import dispatch, job
+from board.models import (
+    Member,
+    Need,
+    NeedMatch,
+    NeedStatus,
+    Notification,
+    NotificationStatus,
+    NotifyMode,
+    Offer,
+    User,
+    utcnow,
+)
+from board.notifications.announce import active_users
+from board.notifications.match import filter_allows, match_recipients, reachable
+from board.notifications.outbox import add_rows, dispatch_sends, lease_end, pending_ids
+
+
+def due_digest_days(now: datetime) -> list[date]:
+    """The days whose digest is due: yesterday once DIGEST_HOUR has passed, and the day before
+    (in case the sweep did not run that morning)."""
+    latest = cluster_today(now) - timedelta(
+        days=1 if local_hour(now) >= current_app.config["DIGEST_HOUR"] else 2
+    )
+    return [latest - timedelta(days=1), latest]
+
+
+def queue_digests(day: date) -> list[int]:
+    """One digest row per daily user with matches on needs published that day; their ids.
+
+    The rows of a day are added in one transaction, so a day that has any has them all: later
+    sweeps skip it (its unsent rows are the business of the retry and resend rules).
+    """
+    key = f"digest:{day.isoformat()}"
+    if db.session.scalar(select(Notification.id).where(Notification.key == key).limit(1)):
+        return []
+    start, end = day_bounds(day)
+    query = (
+        select(User.id, Need.id)
+        .join(Member, Member.id == User.member_id)
+        .join(NeedMatch, NeedMatch.member_id == Member.id)
+        .join(Need, Need.id == NeedMatch.need_id)
+        .where(
+            Need.published_at >= start,
+            Need.published_at < end,
+            Need.status == NeedStatus.OPEN,
+            reachable(),
+            User.notify == NotifyMode.DAILY,
+            filter_allows(Need.id),
+        )
+        .order_by(User.id, Need.id)
+    )
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for user_id, need_id in db.session.execute(query):
+        by_user[user_id].append(need_id)
+    add_rows(
+        [
+            {"user_id": user_id, "key": key, "kind": "digest",
+             "data": {"day": day.isoformat(), "need_ids": need_ids}}
+            for user_id, need_ids in by_user.items()
+        ]
+    )  # fmt: skip
+    return pending_ids(Notification.key == key)
+
+
+def _mark(need_id: int, column: Any, now: datetime) -> bool:
+    """Set a need's reminder mark if nobody has; True for the one sweep that set it."""
+    result = db.session.execute(
+        update(Need)
+        .where(Need.id == need_id, column.is_(None))
+        .values({column.key: now})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def queue_deadline_reminders(now: datetime) -> list[int]:
+    """Remind matched firms that have not offered, a few days before offers close."""
+    soon = now + timedelta(days=current_app.config["REMINDER_DAYS"])
+    needs = db.session.scalars(
+        select(Need.id).where(
+            Need.status == NeedStatus.OPEN,
+            Need.deadline_reminded_at.is_(None),
+            Need.offers_close_at > now,
+            Need.offers_close_at <= soon,
+            # A need published this close to its deadline was announced moments ago.
+            Need.published_at <= now - timedelta(days=1),
+        )
+    ).all()
+    ids: list[int] = []
+    for need_id in needs:
+        if not _mark(need_id, Need.deadline_reminded_at, now):
+            continue
+        offered = select(Offer.member_id).where(Offer.need_id == need_id)
+        offering_users = set(db.session.scalars(select(User.id).where(User.member_id.in_(offered))))
+        users = [
+            user_id
+            for user_id in match_recipients(need_id, [NotifyMode.INSTANT, NotifyMode.DAILY])
+            if user_id not in offering_users
+        ]
+        key = f"deadline_reminder:need:{need_id}"
+        add_rows(
+            [
+                {"user_id": u, "key": key, "kind": "deadline_reminder", "need_id": need_id}
+                for u in users
+            ]
+        )
+        ids += pending_ids(Notification.key == key)
+    return ids
+
+
+def queue_award_reminders(now: datetime) -> list[int]:
+    """Ask the requester to award or cancel a need whose offers have closed."""
+    needs = db.session.scalars(
+        select(Need).where(
+            Need.status == NeedStatus.OPEN,
+            Need.award_reminded_at.is_(None),
+            Need.offers_close_at <= now,
+        )
+    ).all()
+    ids: list[int] = []
+    for need in needs:
+        if not _mark(need.id, Need.award_reminded_at, now):
+            continue
+        author = need.author
+        users = [author] if author is not None and author.is_active else active_users([need.member])
+        key = f"award_reminder:need:{need.id}"
+        add_rows(
+            [
+                {"user_id": u.id, "key": key, "kind": "award_reminder", "need_id": need.id}
+                for u in users
+            ]
+        )
+        ids += pending_ids(Notification.key == key)
+    return ids
+
+
+@job("notify.sweep")
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Find and restart what was left undone; send due digests and reminders."""
+    now = now or utcnow()
+    config = current_app.config
+    grace = now - timedelta(seconds=config["SWEEP_GRACE"])
+    done: dict[str, int] = {}
+
+    # Rows claimed by a delivery that died (worker killed, machine lost) go back to pending.
+    stale = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.claimed_at < now - timedelta(seconds=config["MAIL_LEASE"]),
+        )
+        .values(status=NotificationStatus.PENDING, claimed_at=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    done["reclaimed"] = stale.rowcount or 0
+    db.session.commit()
+
+    # Open needs whose fan-out never ran (broker down at approval, message lost).
+    unannounced = db.session.scalars(
+        select(Need.id).where(
+            Need.status == NeedStatus.OPEN,
+            Need.fanned_out_at.is_(None),
+            Need.published_at <= grace,
+        )
+    ).all()
+    for need_id in unannounced:
+        dispatch("notify.fan_out", need_id)
+    done["fan_outs"] = len(unannounced)
+
+    # Pending rows whose time has come: a retry that is due, or a task that never arrived.
+    due = pending_ids(Notification.next_attempt_at <= now)
+    if due:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(due), Notification.status == NotificationStatus.PENDING)
+            .values(next_attempt_at=lease_end(now))
+            .execution_options(synchronize_session=False)
+        )
+    dispatch_sends(due)
+    done["resent"] = len(due)
+
+    fresh: list[int] = []
+    for day in due_digest_days(now):
+        fresh += queue_digests(day)
+    done["digests"] = len(fresh)
+    reminders = queue_deadline_reminders(now)
+    done["deadline_reminders"] = len(reminders)
+    awards = queue_award_reminders(now)
+    done["award_reminders"] = len(awards)
+    dispatch_sends(sorted(set(fresh + reminders + awards) - set(due)))
+    db.session.commit()
+    return done
