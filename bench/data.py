@@ -35,6 +35,7 @@ from argon2 import PasswordHasher, Type
 from slugify import slugify
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from board.competences.taxonomy import TAXONOMY
 from board.models import (
     Competence,
     Member,
@@ -44,7 +45,6 @@ from board.models import (
     member_competences,
     need_competences,
 )
-from board.taxonomy import TAXONOMY
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(

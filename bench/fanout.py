@@ -302,7 +302,7 @@ def populate(users: int, per_firm: int, rounds: int) -> Population:
 
     from board.auth.passwords import hash_password
     from board.clock import closing_instant, cluster_today
-    from board.competences import by_slugs
+    from board.competences.services import by_slugs
     from board.extensions import db
     from board.models import (
         Member,

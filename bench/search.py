@@ -29,10 +29,10 @@ from slugify import slugify
 
 from bench.data import BENCH_EMAIL, LANGS, NEEDS, POSTGRES_URL, SQLITE_PATH, SQLITE_URL
 from board import create_app
+from board.competences.taxonomy import TAXONOMY
 from board.extensions import db
 from board.models import User
 from board.needs.services import BoardQuery, board_page, board_statement
-from board.taxonomy import TAXONOMY
 
 PER_PAGE = 50
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
@@ -46,12 +47,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True
         login_manager.init_app(app)
         csrf.init_app(app)
         limiter.init_app(app)
-    from board import auth, i18n, jobs, page_cache, permissions
+    from board import i18n, jobs, page_cache, permissions
     from board import web as web_module
+    from board.auth import sessions
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
-    auth.init_login(login_manager)
+    sessions.init_login(login_manager)
     jobs.init_app(app)
     web_module.init_app(app)
     page_cache.init_app(app)
@@ -76,28 +78,34 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register every feature's pages."""
-    from board.account.views import bp as account_bp
-    from board.auth.views import bp as auth_bp
-    from board.main.views import bp as main_bp
-    from board.members.views import bp as members_bp
-    from board.needs.views import bp as needs_bp
-    from board.offers.views import bp as offers_bp
-    from board.reports.views import bp as reports_bp
-    from board.staff.views import bp as staff_bp
+    """Register every feature's pages.
 
-    blueprints = (
-        main_bp,
-        auth_bp,
-        account_bp,
-        members_bp,
-        needs_bp,
-        offers_bp,
-        reports_bp,
-        staff_bp,
-    )
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
+    A feature package makes its blueprint in its `__init__`; importing its view modules adds
+    their routes to it.
+    """
+    for name in VIEW_MODULES:
+        importlib.import_module(name)
+    for feature in FEATURES:
+        app.register_blueprint(importlib.import_module(f"board.{feature}").bp)
+
+
+FEATURES = (
+    "main",
+    "auth",
+    "account",
+    "members",
+    "needs",
+    "offers",
+    "reports",
+    "staff",
+    "competences",
+)
+VIEW_MODULES = (
+    *(f"board.{feature}.views" for feature in FEATURES),
+    "board.staff.audit",
+    "board.staff.moderation",
+    "board.staff.outbox",
+)
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:

@@ -16,10 +16,10 @@ from slugify import slugify
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from board import competences
 from board.auth.passwords import hash_password
 from board.auth.services import create_staff, find_user
 from board.clock import closing_instant, cluster_today
+from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import db
 from board.members.importing import BadFile, ImportInterrupted, import_members, read_rows

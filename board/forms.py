@@ -1,17 +1,24 @@
-"""Form pieces shared by several features: e-mail, new password, competences, websites."""
+"""Form pieces shared by several features: e-mail, new password, competences, websites, amounts,
+reasons for decisions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, flash
+from flask import current_app, flash, redirect
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
+    DecimalField,
     Field,
     Form,
     PasswordField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -19,13 +26,17 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     EqualTo,
+    InputRequired,
     Length,
+    NumberRange,
     Optional,
     StopValidation,
     ValidationError,
 )
 
 from board.errors import DomainError
+from board.models import CURRENCIES
+from board.web import carry_out
 
 
 class EmailAddress:
@@ -151,6 +162,33 @@ def website_field() -> StringField:
     )
 
 
+MAX_AMOUNT = 1_000_000_000
+
+
+def strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def currency_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, code) for code in CURRENCIES]
+
+
+def amount_field(label: object, required: bool = False) -> DecimalField:
+    first = InputRequired(_l("Enter an amount.")) if required else Optional()
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            first,
+            Finite(),
+            NumberRange(
+                min=0, max=MAX_AMOUNT, message=_l("Enter an amount from 0 to one billion.")
+            ),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
 class CompetencesField(SelectMultipleField):
     """Competence slugs, as checkboxes grouped by area; the view fills the choices."""
 
@@ -180,3 +218,27 @@ def reason_field(required: bool = True) -> TextAreaField:
     else:
         validators.insert(0, Optional())
     return TextAreaField(_l("Reason"), validators=validators, render_kw={"rows": 3})
+
+
+class ReasonForm(FlaskForm):
+    reason = reason_field(required=True)
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = reason_field(required=False)
+
+
+def with_reason(
+    back: str,
+    change: Callable[[str], object],
+    success: str,
+    done: str,
+    required: bool = True,
+) -> Response:
+    """A decision that comes with a reason for the firm concerned (`reason`, required unless
+    said otherwise): refused with the form's message when the reason is missing or too long."""
+    form = ReasonForm() if required else OptionalReasonForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
+        return redirect(back)
+    return carry_out(lambda: change(form.reason.data or ""), success, done, back)

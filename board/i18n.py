@@ -14,14 +14,13 @@ from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import get_babel, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from board.models import NeedStatus
+from board.models import Labelled, ReportReason
 
 
 def available_locales() -> list[str]:
@@ -67,90 +66,9 @@ def country_name(code: str) -> str:
     return locale.territories.get(code, code)
 
 
-def _label(labels: dict[str, Any], key: str) -> str:
-    """The translated label of `key`, or the key itself when it has none."""
-    label = labels.get(key)
-    return str(label) if label is not None else key
-
-
-# Labels are translated when shown, one at a time (not all of them on every call).
-MEMBER_STATUS_LABELS = {
-    "applicant": _l("applicant"),
-    "active": _l("active"),
-    "suspended": _l("suspended"),
-}
-
-
-def member_status_label(status: str) -> str:
-    return _label(MEMBER_STATUS_LABELS, status)
-
-
-NEED_STATUS_LABELS = {
-    "draft": _l("draft"),
-    "pending": _l("waiting for review"),
-    "changes_requested": _l("changes requested"),
-    "open": _l("open"),
-    "closed": _l("awarded"),
-    "rejected": _l("rejected"),
-    "cancelled": _l("cancelled"),
-    "expired": _l("expired"),
-    "hidden": _l("hidden by staff"),
-}
-
-
-def need_status_label(status: str) -> str:
-    return _label(NEED_STATUS_LABELS, status)
-
-
-def need_status_choices() -> list[SelectChoice]:
-    return [SelectChoice(status.value, need_status_label(status)) for status in NeedStatus]
-
-
-OFFER_STATUS_LABELS = {
-    "submitted": _l("sent"),
-    "shortlisted": _l("shortlisted"),
-    "accepted": _l("accepted"),
-    "declined": _l("declined"),
-    "withdrawn": _l("withdrawn"),
-}
-
-
-def offer_status_label(status: str) -> str:
-    return _label(OFFER_STATUS_LABELS, status)
-
-
-NOTIFICATION_STATUS_LABELS = {
-    "pending": _l("Waiting"),
-    "sending": _l("Being sent"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "suppressed": _l("Not sent: address refused"),
-}
-
-
-def notification_status_label(status: str) -> str:
-    return _label(NOTIFICATION_STATUS_LABELS, status)
-
-
-REPORT_REASON_LABELS = {
-    "spam": _l("Spam or advertising"),
-    "misleading": _l("Misleading or false"),
-    "inappropriate": _l("Offensive or inappropriate"),
-    "confidential": _l("Reveals confidential information"),
-    "duplicate": _l("Duplicate"),
-    "other": _l("Something else"),
-}
-
-
-def report_reason_label(reason: str) -> str:
-    return _label(REPORT_REASON_LABELS, reason)
-
-
-WORK_MODE_LABELS = {"remote": _l("Remote"), "hybrid": _l("Hybrid"), "onsite": _l("On site")}
-
-
-def work_mode_label(mode: str) -> str:
-    return _label(WORK_MODE_LABELS, mode)
+def enum_choices(enum: type[Labelled]) -> list[SelectChoice]:
+    """A select field's choices for every member of a labelled enum, in its order."""
+    return [SelectChoice(member.value, member.label) for member in enum]
 
 
 def language_name(code: str) -> str:
@@ -272,12 +190,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=current_locale,
         country_name=country_name,
-        member_status_label=member_status_label,
-        need_status_label=need_status_label,
-        offer_status_label=offer_status_label,
-        notification_status_label=notification_status_label,
-        work_mode_label=work_mode_label,
-        report_reason_label=report_reason_label,
+        report_reasons=list(ReportReason),
         language_name=language_name,
         money=money,
         deadline_text=deadline_text,

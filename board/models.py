@@ -6,9 +6,11 @@ import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -26,6 +28,10 @@ def name_key(name: str) -> str:
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# The currencies a budget or a price may be in.
+CURRENCIES = ("EUR", "PLN", "RON", "USD", "GBP", "CHF", "CZK", "HUF", "BGN", "SEK", "DKK", "NOK")
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -73,10 +79,23 @@ def str_enum(enum: type[StrEnum], name: str) -> sa.Enum:
     )
 
 
-class MemberStatus(StrEnum):
-    APPLICANT = "applicant"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
+class Labelled(StrEnum):
+    """A StrEnum whose members carry the words people read for them (`member.label`),
+    translated into the reader's language when shown."""
+
+    label: LazyString
+
+    def __new__(cls, value: str, label: LazyString) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class MemberStatus(Labelled):
+    APPLICANT = "applicant", _l("applicant")
+    ACTIVE = "active", _l("active")
+    SUSPENDED = "suspended", _l("suspended")
 
 
 class NotifyMode(StrEnum):
@@ -85,16 +104,16 @@ class NotifyMode(StrEnum):
     OFF = "off"
 
 
-class NeedStatus(StrEnum):
-    DRAFT = "draft"
-    PENDING = "pending"
-    CHANGES_REQUESTED = "changes_requested"
-    OPEN = "open"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    HIDDEN = "hidden"
+class NeedStatus(Labelled):
+    DRAFT = "draft", _l("draft")
+    PENDING = "pending", _l("waiting for review")
+    CHANGES_REQUESTED = "changes_requested", _l("changes requested")
+    OPEN = "open", _l("open")
+    CLOSED = "closed", _l("awarded")
+    REJECTED = "rejected", _l("rejected")
+    CANCELLED = "cancelled", _l("cancelled")
+    EXPIRED = "expired", _l("expired")
+    HIDDEN = "hidden", _l("hidden by staff")
 
 
 # A need its firm may still change, and needs every active member may read.
@@ -103,18 +122,18 @@ NEED_PUBLISHED = (NeedStatus.OPEN, NeedStatus.CLOSED, NeedStatus.EXPIRED)
 NEED_CANCELLABLE = (*NEED_EDITABLE, NeedStatus.PENDING, NeedStatus.OPEN)
 
 
-class WorkMode(StrEnum):
-    REMOTE = "remote"
-    ONSITE = "onsite"
-    HYBRID = "hybrid"
+class WorkMode(Labelled):
+    REMOTE = "remote", _l("Remote")
+    HYBRID = "hybrid", _l("Hybrid")
+    ONSITE = "onsite", _l("On site")
 
 
-class OfferStatus(StrEnum):
-    SUBMITTED = "submitted"
-    SHORTLISTED = "shortlisted"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
+class OfferStatus(Labelled):
+    SUBMITTED = "submitted", _l("sent")
+    SHORTLISTED = "shortlisted", _l("shortlisted")
+    ACCEPTED = "accepted", _l("accepted")
+    DECLINED = "declined", _l("declined")
+    WITHDRAWN = "withdrawn", _l("withdrawn")
 
 
 class ApplicationStatus(StrEnum):
@@ -123,13 +142,13 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class ReportReason(StrEnum):
-    SPAM = "spam"
-    MISLEADING = "misleading"
-    INAPPROPRIATE = "inappropriate"
-    CONFIDENTIAL = "confidential"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
+class ReportReason(Labelled):
+    SPAM = "spam", _l("Spam or advertising")
+    MISLEADING = "misleading", _l("Misleading or false")
+    INAPPROPRIATE = "inappropriate", _l("Offensive or inappropriate")
+    CONFIDENTIAL = "confidential", _l("Reveals confidential information")
+    DUPLICATE = "duplicate", _l("Duplicate")
+    OTHER = "other", _l("Something else")
 
 
 class ReportStatus(StrEnum):
@@ -137,12 +156,12 @@ class ReportStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-class NotificationStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SUPPRESSED = "suppressed"
+class NotificationStatus(Labelled):
+    PENDING = "pending", _l("Waiting")
+    SENDING = "sending", _l("Being sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed")
+    SUPPRESSED = "suppressed", _l("Not sent: address refused")
 
 
 member_competences = sa.Table(

@@ -1,4 +1,10 @@
-"""Who may see and do what: the one place these rules live, checked on the server."""
+"""Who may see and do what: the one place these rules live, checked on the server.
+
+Reading rules come in pairs: a predicate answers for one object in hand (`can_view_need`), and
+a clause says the same as a WHERE condition (`visible_needs`), so that a query never loads a
+row its viewer may not read. Services, views and templates use these and nothing else; the
+tests hold each predicate and its clause to the same answers.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort
+from flask import Flask, abort, g
 from flask_login import current_user
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from board.extensions import login_manager
+from board.extensions import db, login_manager
 from board.models import (
     NEED_CANCELLABLE,
     NEED_EDITABLE,
@@ -23,11 +30,20 @@ from board.models import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=db.Model)
+
+# Where the signed-in user of a request is kept as a model instance: whatever makes a user
+# current (the user loader, `start_session`) puts it here too, so nothing has to unwrap the
+# `current_user` proxy.
+ACTING_USER = "board_acting_user"
 
 
 def acting_user() -> User:
     """The signed-in user as a model instance (not the request-local proxy)."""
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    user = g.get(ACTING_USER) if current_user.is_authenticated else None
+    if user is None:
+        abort(401)
+    return cast(User, user)
 
 
 def _guard(allowed: Callable[[User], bool]) -> Callable[[F], F]:
@@ -64,9 +80,19 @@ member_required = _guard(belongs_to_member)
 login_required = _guard(signed_in)
 
 
+# Member firms -----------------------------------------------------------------------------
+
+
 def can_view_member(user: User, member: Member) -> bool:
     """Active firms are listed to every user; others only to staff and their own users."""
     return member.status == MemberStatus.ACTIVE or user.is_staff or user.member_id == member.id
+
+
+def visible_members(user: User) -> ColumnElement[bool]:
+    """`can_view_member` as a condition on Member."""
+    if user.is_staff:
+        return true()
+    return or_(Member.status == MemberStatus.ACTIVE, Member.id == user.member_id)
 
 
 def can_edit_member(user: User, member: Member) -> bool:
@@ -79,11 +105,19 @@ def can_invite_to(user: User, member: Member) -> bool:
     return user.is_staff or (user.member_id == member.id and member.is_active)
 
 
-# Needs and offers -------------------------------------------------------------------------
+# Needs ------------------------------------------------------------------------------------
 
 
 def is_requester(user: User, need: Need) -> bool:
     return user.member_id is not None and user.member_id == need.member_id
+
+
+def has_offered(user: User, need: Need) -> bool:
+    """Whether the user's firm has an offer on the need (in any state)."""
+    if user.member_id is None:
+        return False
+    query = select(Offer.id).where(Offer.need_id == need.id, Offer.member_id == user.member_id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def can_view_need(user: User, need: Need) -> bool:
@@ -98,9 +132,37 @@ def can_view_need(user: User, need: Need) -> bool:
         return False
     if need.status in NEED_PUBLISHED:
         return True
-    return need.status == NeedStatus.CANCELLED and any(
-        offer.member_id == user.member_id for offer in need.offers
+    return need.status == NeedStatus.CANCELLED and has_offered(user, need)
+
+
+def visible_needs(user: User, status: NeedStatus | None = None) -> ColumnElement[bool]:
+    """`can_view_need` as a condition on Need; simpler when the needs' status is known."""
+    if user.is_staff:
+        return true()
+    own = Need.member_id == user.member_id
+    if not belongs_to_member(user):
+        return own
+    # The user's own firm is active, so its needs are among the active firms' ones.
+    of_active_firm = Need.member_id.in_(
+        select(Member.id).where(Member.status == MemberStatus.ACTIVE)
     )
+    offered = exists().where(Offer.need_id == Need.id, Offer.member_id == user.member_id)
+    if status is None:
+        return or_(
+            own,
+            and_(
+                of_active_firm,
+                or_(
+                    Need.status.in_(NEED_PUBLISHED),
+                    and_(Need.status == NeedStatus.CANCELLED, offered),
+                ),
+            ),
+        )
+    if status in NEED_PUBLISHED:
+        return of_active_firm
+    if status == NeedStatus.CANCELLED:
+        return or_(own, and_(of_active_firm, offered))
+    return own
 
 
 def can_edit_need(user: User, need: Need) -> bool:
@@ -129,12 +191,28 @@ def can_offer_on(user: User, need: Need) -> bool:
     )
 
 
+# Offers -----------------------------------------------------------------------------------
+
+
 def can_view_offer(user: User, offer: Offer) -> bool:
     """An offer is confidential: its own firm, the requester firm (unless staff hid it), staff."""
     return (
         user.is_staff
         or (user.member_id is not None and user.member_id == offer.member_id)
         or (is_requester(user, offer.need) and offer.hidden_at is None)
+    )
+
+
+def visible_offers(user: User) -> ColumnElement[bool]:
+    """`can_view_offer` as a condition on Offer."""
+    if user.is_staff:
+        return true()
+    if user.member_id is None:
+        return false()
+    requested = select(Need.id).where(Need.member_id == user.member_id)
+    return or_(
+        Offer.member_id == user.member_id,
+        and_(Offer.hidden_at.is_(None), Offer.need_id.in_(requested)),
     )
 
 
@@ -145,6 +223,30 @@ def can_decide_offer(user: User, offer: Offer) -> bool:
 
 def can_withdraw_offer(user: User, offer: Offer) -> bool:
     return user.member_id is not None and user.member_id == offer.member_id
+
+
+# Loading ----------------------------------------------------------------------------------
+
+# The reading rule of each model that has one, as a clause.
+VISIBLE: dict[type[Any], Callable[[User], ColumnElement[bool]]] = {
+    Member: visible_members,
+    Need: visible_needs,
+    Offer: visible_offers,
+}
+
+
+def get_or_404(
+    model: type[M], ident: int | str, viewer: User | None = None, column: Any = None
+) -> M:
+    """The row of `model` whose id (or `column`) is `ident`, or 404 when there is none or
+    `viewer` may not read it.
+
+    Without a viewer the caller's guard has decided already (a staff page).
+    """
+    statement = select(model).where((model.id if column is None else column) == ident)
+    if viewer is not None:
+        statement = statement.where(VISIBLE[model](viewer))
+    return cast(M, db.one_or_404(statement))
 
 
 def init_app(app: Flask) -> None:

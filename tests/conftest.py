@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, make_url, text
 from werkzeug.test import TestResponse
 
 from board import create_app
-from board.competences import load_taxonomy
+from board.competences.services import load_taxonomy
 from board.extensions import db
 from tests.mailbox import Mailbox, SMTPServer
 

@@ -11,7 +11,7 @@ from slugify import slugify
 
 from board.auth.passwords import hash_password
 from board.clock import closing_instant, cluster_today
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.extensions import db
 from board.models import (
     NEED_EDITABLE,

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from board import create_app
 from board.auth.passwords import hash_password
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.extensions import db
 from board.models import (
     Member,

@@ -33,8 +33,10 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from board.auth.passwords import hash_password
+from board.competences.taxonomy import TAXONOMY
 from board.extensions import db
 from board.models import (
+    CURRENCIES,
     Application,
     Competence,
     Member,
@@ -45,8 +47,6 @@ from board.models import (
     User,
 )
 from board.needs.forms import WORK_LANGUAGES
-from board.needs.services import CURRENCIES
-from board.taxonomy import TAXONOMY
 from board.tokens import Purpose, make_token
 from tests import factories
 from tests.conftest import AuthActions, csrf_token

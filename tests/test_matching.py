@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board.clock import cluster_today, cluster_zone
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.extensions import db
 from board.models import (
     AuditEvent,

@@ -16,7 +16,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, insert, select, text
 
 from board.clock import cluster_today
-from board.competences import by_slugs, merge_competences
+from board.competences.services import by_slugs, merge_competences
 from board.extensions import db
 from board.models import Competence, Need, NeedStatus, User, need_competences
 from board.needs.services import BoardQuery, board_page

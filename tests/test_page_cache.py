@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from board import competences
+from board.competences import services as competences
 from board.extensions import db
 from board.members.services import set_member_status
 from board.models import Competence, Member, MemberStatus, Need, User, utcnow

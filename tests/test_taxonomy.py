@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.extensions import db
 from board.models import (
     AuditEvent,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from board import audit
-from board.competences import usable
+from board.competences.services import usable
 from board.errors import DomainError
 from board.extensions import db
 from board.models import NotifyMode, User

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board import competences
-from board.account import services
+from board.account import bp, services
 from board.account.forms import AccountForm, PasswordChangeForm, StaffAccountForm
-from board.auth import start_session
 from board.auth.services import change_password
+from board.auth.sessions import start_session
+from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import csrf, db
 from board.forms import attach_error
@@ -18,8 +18,6 @@ from board.i18n import locale_choices
 from board.models import NotifyMode
 from board.permissions import acting_user, login_required
 from board.tokens import user_from_unsubscribe_token
-
-bp = Blueprint("account", __name__)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -16,19 +15,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from board.auth import services, start_session
+from board.auth import bp, services
 from board.auth.forms import (
     ForgotPasswordForm,
     InvitationForm,
     LoginForm,
     ResetPasswordForm,
 )
+from board.auth.sessions import start_session
 from board.extensions import limiter
 from board.permissions import acting_user, login_required
 from board.tokens import Purpose, TokenExpired, TokenInvalid, load_token
 from board.web import safe_next
-
-bp = Blueprint("auth", __name__)
 
 
 def _login_limit() -> str:

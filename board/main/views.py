@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from board.extensions import db
-
-bp = Blueprint("main", __name__)
+from board.main import bp
 
 
 @bp.get("/")

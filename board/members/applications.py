@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from board import audit
 from board.auth.services import find_user, invite_user
-from board.competences import usable
+from board.competences.services import usable
 from board.errors import Conflict, InvalidTransition
 from board.extensions import db
 from board.jobs import dispatch, job

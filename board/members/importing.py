@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from board import audit
 from board.auth.services import invite_user
-from board.competences import by_slugs, usable
+from board.competences.services import by_slugs, usable
 from board.errors import Conflict, DomainError
 from board.extensions import db
 from board.forms import web_address

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from board import audit
 from board.auth.services import find_user, invite_user
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
 from board.models import Member, MemberStatus, User, name_key
@@ -44,10 +44,6 @@ def active_members() -> Sequence[Member]:
         .order_by(func.lower(Member.name))
     )
     return db.session.scalars(query).all()
-
-
-def member_by_slug(slug: str) -> Member | None:
-    return db.session.scalar(select(Member).where(Member.slug == slug))
 
 
 def update_profile(member: Member, data: ProfileData, actor: User) -> None:

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board import competences
 from board.auth.services import invite_user
+from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import limiter
 from board.forms import attach_error
-from board.members import applications, services
+from board.members import applications, bp, services
 from board.members.forms import ApplicationForm, InviteForm, MemberProfileForm
+from board.models import Member
 from board.permissions import (
     acting_user,
-    can_view_member,
+    get_or_404,
     login_required,
     member_required,
 )
-
-bp = Blueprint("members", __name__)
 
 
 @bp.get("/members")
@@ -32,9 +31,7 @@ def directory() -> str:
 @bp.get("/members/<slug>")
 @login_required
 def profile(slug: str) -> str:
-    member = services.member_by_slug(slug)
-    if member is None or not can_view_member(acting_user(), member):
-        abort(404)
+    member = get_or_404(Member, slug, acting_user(), column=Member.slug)
     return render_template("members/profile.html", member=member)
 
 

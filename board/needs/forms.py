@@ -1,4 +1,4 @@
-"""Forms for posting needs, filtering the board, and moderating."""
+"""Forms for posting needs and filtering the board."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -14,45 +13,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from board.forms import CompetencesField, DateEntered, DayField, Finite, reason_field
-from board.i18n import language_name
+from board.forms import CompetencesField, DateEntered, DayField, amount_field, strip
+from board.i18n import enum_choices, language_name
 from board.models import NeedStatus, WorkMode
-from board.needs.services import CURRENCIES
 
 # Languages a project is commonly run in across the cluster's countries.
 WORK_LANGUAGES = ("en", "pl", "de", "ro", "fr", "it", "es", "cs", "sk", "hu", "uk", "bg")
-MAX_AMOUNT = 1_000_000_000
-
-
-def strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
-def currency_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, code) for code in CURRENCIES]
 
 
 def language_choices() -> list[SelectChoice]:
     """Languages of work, named in the reader's language."""
     return [SelectChoice(code, language_name(code)) for code in WORK_LANGUAGES]
-
-
-def amount_field(label: object, required: bool = False) -> DecimalField:
-    first = InputRequired(_l("Enter an amount.")) if required else Optional()
-    return DecimalField(
-        label,
-        places=2,
-        validators=[
-            first,
-            Finite(),
-            NumberRange(
-                min=0, max=MAX_AMOUNT, message=_l("Enter an amount from 0 to one billion.")
-            ),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
 
 
 class NeedForm(FlaskForm):
@@ -86,11 +59,7 @@ class NeedForm(FlaskForm):
     work_mode = RadioField(
         _l("Where the work is done"),
         default=WorkMode.REMOTE.value,
-        choices=[
-            SelectChoice(WorkMode.REMOTE, _l("Remote")),
-            SelectChoice(WorkMode.HYBRID, _l("Hybrid")),
-            SelectChoice(WorkMode.ONSITE, _l("On site")),
-        ],
+        choices=lambda: enum_choices(WorkMode),
     )
     location = StringField(
         _l("Location"), validators=[Optional(), Length(max=200)], filters=[strip]
@@ -117,11 +86,3 @@ class BoardFilterForm(FlaskForm):
             SelectChoice("relevance", _l("Best match to the search")),
         ],
     )
-
-
-class ReasonForm(FlaskForm):
-    reason = reason_field(required=True)
-
-
-class OptionalReasonForm(FlaskForm):
-    reason = reason_field(required=False)

@@ -16,11 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from board import audit
 from board.clock import closing_instant, cluster_today
-from board.competences import by_slugs
+from board.competences.services import by_slugs
 from board.errors import DomainError, InvalidTransition
 from board.extensions import db
 from board.jobs import job
 from board.models import (
+    CURRENCIES,
     NEED_CANCELLABLE,
     NEED_EDITABLE,
     NEED_PUBLISHED,
@@ -30,7 +31,6 @@ from board.models import (
     MemberStatus,
     Need,
     NeedStatus,
-    Offer,
     User,
     WorkMode,
     need_competences,
@@ -38,9 +38,9 @@ from board.models import (
 )
 from board.needs import search
 from board.notifications import announce
+from board.permissions import visible_needs
 from board.rendering import render_markdown
 
-CURRENCIES = ("EUR", "PLN", "RON", "USD", "GBP", "CHF", "CZK", "HUF", "BGN", "SEK", "DKK", "NOK")
 # An open need with no award this long after its deadline expires.
 EXPIRY_AFTER_DEADLINE = timedelta(days=30)
 
@@ -373,11 +373,10 @@ class BoardPage(SelectPagination):
 
 def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Select[Any]:
     """Keep the needs the viewer asked for and may see."""
-    statement = statement.where(Need.status == query.status)
-    if query.status not in NEED_PUBLISHED and not viewer.is_staff:
-        statement = statement.where(Need.member_id == viewer.member_id)
-    if query.status in NEED_PUBLISHED:
-        # A suspended firm's needs leave the board until the firm is reactivated.
+    statement = statement.where(Need.status == query.status, visible_needs(viewer, query.status))
+    if viewer.is_staff and query.status in NEED_PUBLISHED:
+        # A suspended firm's needs leave the board until the firm is reactivated; for members
+        # `visible_needs` says so already.
         active_firms = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
         statement = statement.where(Need.member_id.in_(active_firms))
     dialect = db.engine.dialect.name
@@ -467,15 +466,6 @@ def pending_needs() -> Sequence[Need]:
         .order_by(Need.submitted_at.asc(), Need.id.asc())
     )
     return db.session.scalars(query).all()
-
-
-def offer_of(need: Need, member: Member | None) -> Offer | None:
-    """A firm's offer on a need, if it has one."""
-    if member is None:
-        return None
-    return db.session.scalar(
-        select(Offer).where(Offer.need_id == need.id, Offer.member_id == member.id)
-    )
 
 
 def open_needs_count() -> int:

@@ -1,9 +1,8 @@
-"""The board of needs, a need's page, posting and editing needs, and offering on them."""
+"""The board of needs, a need's page, posting, editing, submitting and cancelling needs."""
 
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -16,37 +15,24 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board import competences
+from board.competences import services as competences
 from board.errors import DomainError
-from board.extensions import db
-from board.forms import attach_error
-from board.i18n import need_status_choices
+from board.forms import attach_error, currency_choices
+from board.i18n import enum_choices
 from board.models import Need, NeedStatus, User
-from board.needs import services
-from board.needs.forms import BoardFilterForm, NeedForm, currency_choices, language_choices
+from board.needs import bp, services
+from board.needs.forms import BoardFilterForm, NeedForm, language_choices
 from board.offers import services as offers
-from board.offers.forms import OfferForm
 from board.page_cache import arguments_key, page_cache
 from board.permissions import (
     acting_user,
     can_cancel_need,
     can_edit_need,
-    can_offer_on,
-    can_view_need,
+    get_or_404,
     login_required,
     member_required,
 )
 from board.web import carry_out, page_number
-
-bp = Blueprint("needs", __name__)
-
-
-def visible_need(need_id: int) -> Need:
-    """The need, or 404 if it does not exist or the user may not see it."""
-    need = db.session.get(Need, need_id)
-    if need is None or not can_view_need(acting_user(), need):
-        abort(404)
-    return need
 
 
 @bp.get("/needs")
@@ -71,7 +57,7 @@ def board_list(user: User) -> str:
     """The board's filters, count, rows and pages, rendered."""
     form = BoardFilterForm(request.args)
     form.competence.choices = competences.choices()
-    form.status.choices = need_status_choices()
+    form.status.choices = enum_choices(NeedStatus)
     refused = not form.validate()
     # A filter that does not make sense is dropped (and said so); the others still apply.
     query = services.BoardQuery(
@@ -144,7 +130,7 @@ def new() -> str | Response:
 @bp.route("/needs/<id:need_id>/edit", methods=["GET", "POST"])
 @member_required
 def edit(need_id: int) -> str | Response:
-    need = visible_need(need_id)
+    need = get_or_404(Need, need_id, acting_user())
     if not can_edit_need(acting_user(), need):
         abort(403)
     form = need_form(
@@ -175,21 +161,19 @@ def edit(need_id: int) -> str | Response:
 @bp.get("/needs/<id:need_id>")
 @login_required
 def detail(need_id: int) -> str:
-    need = visible_need(need_id)
     user = acting_user()
-    own_offer = services.offer_of(need, user.member)
+    need = get_or_404(Need, need_id, user)
+    readable = offers.offers_on(need, user)
+    own = [offer for offer in readable if offer.member_id == user.member_id]
     return render_template(
-        "needs/detail.html",
-        need=need,
-        own_offer=own_offer,
-        offers=offers.offers_on(need, user),
+        "needs/detail.html", need=need, own_offer=own[0] if own else None, offers=readable
     )
 
 
 @bp.post("/needs/<id:need_id>/submit")
 @member_required
 def submit(need_id: int) -> Response:
-    need = visible_need(need_id)
+    need = get_or_404(Need, need_id, acting_user())
     if not can_edit_need(acting_user(), need):
         abort(403)
     return carry_out(
@@ -202,7 +186,7 @@ def submit(need_id: int) -> Response:
 @bp.post("/needs/<id:need_id>/cancel")
 @member_required
 def cancel(need_id: int) -> Response:
-    need = visible_need(need_id)
+    need = get_or_404(Need, need_id, acting_user())
     if not can_cancel_need(acting_user(), need):
         abort(403)
     return carry_out(
@@ -210,41 +194,3 @@ def cancel(need_id: int) -> Response:
         _("The need is cancelled."),
         url_for("needs.detail", need_id=need.id),
     )
-
-
-@bp.route("/needs/<id:need_id>/offer", methods=["GET", "POST"])
-@member_required
-def offer(need_id: int) -> str | Response:
-    need = visible_need(need_id)
-    user = acting_user()
-    existing = services.offer_of(need, user.member)
-    if not can_offer_on(user, need):
-        flash(_("This need does not take offers from your firm now."), "error")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    data = None
-    if existing is not None:
-        data = {
-            "message": existing.message,
-            "price": existing.price,
-            "currency": existing.currency,
-            "available_from": existing.available_from,
-            "reference": existing.reference,
-        }
-    form = OfferForm(data=data or {"currency": need.currency})
-    form.currency.choices = currency_choices()
-    if form.validate_on_submit():
-        data = offers.OfferData(
-            message=form.message.data,
-            price=form.price.data,
-            currency=form.currency.data,
-            available_from=form.available_from.data,
-            reference=form.reference.data or "",
-        )
-        try:
-            _offer, created = offers.submit_offer(need, user.member, user, data)
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Your offer is sent.") if created else _("Your offer is updated."), "success")
-            return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("offers/form.html", form=form, need=need, offer=existing)

@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from board.forms import DateEntered, DayField
-from board.needs.forms import amount_field, strip
+from board.forms import DateEntered, DayField, amount_field, strip
 
 
 class OfferForm(FlaskForm):

@@ -15,9 +15,10 @@ from sqlalchemy.orm import selectinload
 from board import audit
 from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
-from board.needs.services import CURRENCIES, transition
+from board.models import CURRENCIES, Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
+from board.needs.services import transition
 from board.notifications import announce
+from board.permissions import visible_offers
 
 LIVE = (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
 
@@ -39,9 +40,7 @@ def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> t
         raise InvalidTransition(_("This need no longer takes offers: its deadline has passed."))
     if data.currency not in CURRENCIES:
         raise Conflict(_("Choose a currency from the list."), "currency")
-    offer = db.session.scalar(
-        select(Offer).where(Offer.need_id == need.id, Offer.member_id == member.id)
-    )
+    offer = offer_of(need, member)
     created = offer is None
     if offer is None:
         offer = Offer(need=need, member=member, author=author)
@@ -200,10 +199,17 @@ def offers_on(need: Need, viewer: User) -> Sequence[Offer]:
     """The offers on a need that `viewer` may read, each with its firm, oldest first."""
     query = (
         select(Offer)
-        .where(Offer.need_id == need.id)
+        .where(Offer.need_id == need.id, visible_offers(viewer))
         .options(selectinload(Offer.member))
-        .order_by(Offer.created_at.asc())
+        .order_by(Offer.created_at.asc(), Offer.id.asc())
     )
-    if not viewer.is_staff:
-        query = query.where(Offer.hidden_at.is_(None))
     return db.session.scalars(query).all()
+
+
+def offer_of(need: Need, member: Member | None) -> Offer | None:
+    """A firm's offer on a need, if it has one."""
+    if member is None:
+        return None
+    return db.session.scalar(
+        select(Offer).where(Offer.need_id == need.id, Offer.member_id == member.id)
+    )

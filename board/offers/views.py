@@ -1,53 +1,92 @@
-"""Decisions on offers, and a firm's own offers."""
+"""A firm's offer on a need, the requester's decisions on offers, and a firm's own offers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board.extensions import db
-from board.models import Offer, User
-from board.needs.forms import OptionalReasonForm
-from board.offers import services
+from board.errors import DomainError
+from board.forms import attach_error, currency_choices, with_reason
+from board.models import Need, Offer, User
+from board.offers import bp, services
+from board.offers.forms import OfferForm
 from board.permissions import (
     acting_user,
     can_decide_offer,
-    can_view_offer,
+    can_offer_on,
     can_withdraw_offer,
+    get_or_404,
     member_required,
 )
 from board.web import carry_out
 
-bp = Blueprint("offers", __name__)
+
+@bp.route("/needs/<id:need_id>/offer", methods=["GET", "POST"])
+@member_required
+def edit(need_id: int) -> str | Response:
+    """Send the firm's offer on a need, or change the one it sent."""
+    user = acting_user()
+    need = get_or_404(Need, need_id, user)
+    if not can_offer_on(user, need):
+        flash(_("This need does not take offers from your firm now."), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    existing = services.offer_of(need, user.member)
+    form = OfferForm(data=offer_fields(existing) if existing else {"currency": need.currency})
+    form.currency.choices = currency_choices()
+    if form.validate_on_submit():
+        data = services.OfferData(
+            message=form.message.data,
+            price=form.price.data,
+            currency=form.currency.data,
+            available_from=form.available_from.data,
+            reference=form.reference.data or "",
+        )
+        try:
+            _offer, created = services.submit_offer(need, user.member, user, data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("Your offer is sent.") if created else _("Your offer is updated."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("offers/form.html", form=form, need=need, offer=existing)
+
+
+def offer_fields(offer: Offer) -> dict[str, object]:
+    """What the offer form shows of an offer already sent."""
+    return {
+        "message": offer.message,
+        "price": offer.price,
+        "currency": offer.currency,
+        "available_from": offer.available_from,
+        "reference": offer.reference,
+    }
 
 
 def offer_for(offer_id: int, allowed: Callable[[User, Offer], bool]) -> Offer:
-    """The offer, or 404 if it does not exist, the user may not see it, or may not do this."""
-    offer = db.session.get(Offer, offer_id)
+    """The offer, or 404 if it does not exist, the user may not read it, or may not do this."""
     user = acting_user()
-    if offer is None or not can_view_offer(user, offer) or not allowed(user, offer):
+    offer = get_or_404(Offer, offer_id, user)
+    if not allowed(user, offer):
         abort(404)
     return offer
 
 
-def decide(offer: Offer, change: Callable[[], None], success: str) -> Response:
-    """Run a decision on an offer and go back to the offers on its need."""
-    return carry_out(
-        change, success, url_for("needs.detail", need_id=offer.need_id, _anchor="offers")
-    )
+def offers_page(offer: Offer) -> str:
+    """The offers on the need of `offer`, where every decision on it returns."""
+    return url_for("needs.detail", need_id=offer.need_id, _anchor="offers")
 
 
 @bp.post("/offers/<id:offer_id>/withdraw")
 @member_required
 def withdraw(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_withdraw_offer)
-    return decide(
-        offer,
+    return carry_out(
         lambda: services.withdraw_offer(offer, acting_user()),
         _("Your offer is withdrawn. You can send it again before the deadline."),
+        offers_page(offer),
     )
 
 
@@ -55,10 +94,10 @@ def withdraw(offer_id: int) -> Response:
 @member_required
 def shortlist(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)
-    return decide(
-        offer,
+    return carry_out(
         lambda: services.shortlist_offer(offer, acting_user()),
         _("The offer is on your shortlist."),
+        offers_page(offer),
     )
 
 
@@ -66,10 +105,10 @@ def shortlist(offer_id: int) -> Response:
 @member_required
 def accept(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)
-    return decide(
-        offer,
+    return carry_out(
         lambda: services.accept_offer(offer, acting_user()),
         _("You accepted the offer; the need is closed and the firms are told."),
+        offers_page(offer),
     )
 
 
@@ -77,15 +116,12 @@ def accept(offer_id: int) -> Response:
 @member_required
 def decline(offer_id: int) -> Response:
     offer = offer_for(offer_id, can_decide_offer)
-    form = OptionalReasonForm()
-    if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(url_for("needs.detail", need_id=offer.need_id, _anchor="offers"))
-    reason = form.reason.data or ""
-    return decide(
-        offer,
-        lambda: services.decline_offer(offer, acting_user(), reason),
+    return with_reason(
+        offers_page(offer),
+        lambda reason: services.decline_offer(offer, acting_user(), reason),
         _("The offer is declined and its firm is told."),
+        offers_page(offer),
+        required=False,
     )
 
 

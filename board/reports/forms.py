@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
-from board.i18n import report_reason_label
+from board.i18n import enum_choices
 from board.models import ReportReason
 
 
 def reason_choices() -> list[SelectChoice]:
-    return [SelectChoice(reason.value, report_reason_label(reason)) for reason in ReportReason]
+    return enum_choices(ReportReason)
 
 
 class ReportForm(FlaskForm):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board.errors import DomainError
-from board.extensions import db
 from board.models import Need, Offer, ReportReason
-from board.permissions import acting_user, can_view_need, can_view_offer, member_required
-from board.reports import services
+from board.permissions import acting_user, get_or_404, member_required
+from board.reports import bp, services
 from board.reports.forms import ReportForm
-
-bp = Blueprint("reports", __name__)
 
 
 def _file(back: str, need: Need | None = None, offer: Offer | None = None) -> Response:
@@ -36,16 +33,12 @@ def _file(back: str, need: Need | None = None, offer: Offer | None = None) -> Re
 @bp.post("/needs/<id:need_id>/report")
 @member_required
 def report_need(need_id: int) -> Response:
-    need = db.session.get(Need, need_id)
-    if need is None or not can_view_need(acting_user(), need):
-        abort(404)
+    need = get_or_404(Need, need_id, acting_user())
     return _file(url_for("needs.detail", need_id=need.id), need=need)
 
 
 @bp.post("/offers/<id:offer_id>/report")
 @member_required
 def report_offer(offer_id: int) -> Response:
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or not can_view_offer(acting_user(), offer):
-        abort(404)
+    offer = get_or_404(Offer, offer_id, acting_user())
     return _file(url_for("needs.detail", need_id=offer.need_id, _anchor="offers"), offer=offer)

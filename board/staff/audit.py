@@ -7,8 +7,8 @@ from flask import current_app, render_template, request
 from board import audit
 from board.extensions import db
 from board.permissions import staff_required
+from board.staff import bp
 from board.staff.forms import AuditFilterForm
-from board.staff.views import bp
 from board.web import page_number
 
 

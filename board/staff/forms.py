@@ -42,20 +42,6 @@ class NewStaffForm(FlaskForm):
     )
 
 
-class CompetenceForm(FlaskForm):
-    name = StringField(
-        _l("Competence"),
-        validators=[DataRequired(_l("Name the competence.")), Length(min=2, max=100)],
-    )
-    area = StringField(
-        _l("Area"), validators=[DataRequired(_l("Name its area.")), Length(min=2, max=80)]
-    )
-
-
-class MergeForm(FlaskForm):
-    into = SelectField(_l("Merge into"))
-
-
 class ResolveForm(FlaskForm):
     resolution = TextAreaField(
         _l("What was done"),

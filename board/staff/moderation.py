@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board.extensions import db
+from board.forms import with_reason
 from board.models import Need, Offer, Report
 from board.needs import services as needs_services
 from board.offers import services as offers_services
-from board.permissions import acting_user, staff_required
+from board.permissions import acting_user, get_or_404, staff_required
 from board.reports import services as reports_services
+from board.staff import bp
 from board.staff.forms import ResolveForm
-from board.staff.views import bp, with_reason
 from board.web import carry_out
-
-
-def found(model: type, object_id: int):  # type: ignore[no-untyped-def]
-    instance = db.session.get(model, object_id)
-    if instance is None:
-        abort(404)
-    return instance
 
 
 @bp.get("/needs")
@@ -37,7 +30,7 @@ def need_page(need: Need) -> str:
 @bp.post("/needs/<id:need_id>/approve")
 @staff_required
 def approve_need(need_id: int) -> Response:
-    need = found(Need, need_id)
+    need = get_or_404(Need, need_id)
     return carry_out(
         lambda: needs_services.approve_need(need, acting_user()),
         _("The need is published and its author is told."),
@@ -49,7 +42,7 @@ def approve_need(need_id: int) -> Response:
 @bp.post("/needs/<id:need_id>/reject")
 @staff_required
 def reject_need(need_id: int) -> Response:
-    need = found(Need, need_id)
+    need = get_or_404(Need, need_id)
     return with_reason(
         need_page(need),
         lambda reason: needs_services.reject_need(need, acting_user(), reason),
@@ -61,7 +54,7 @@ def reject_need(need_id: int) -> Response:
 @bp.post("/needs/<id:need_id>/request-changes")
 @staff_required
 def request_changes(need_id: int) -> Response:
-    need = found(Need, need_id)
+    need = get_or_404(Need, need_id)
     return with_reason(
         need_page(need),
         lambda reason: needs_services.request_changes(need, acting_user(), reason),
@@ -73,7 +66,7 @@ def request_changes(need_id: int) -> Response:
 @bp.post("/needs/<id:need_id>/hide")
 @staff_required
 def hide_need(need_id: int) -> Response:
-    need = found(Need, need_id)
+    need = get_or_404(Need, need_id)
     return with_reason(
         need_page(need),
         lambda reason: needs_services.hide_need(need, acting_user(), reason),
@@ -85,7 +78,7 @@ def hide_need(need_id: int) -> Response:
 @bp.post("/needs/<id:need_id>/unhide")
 @staff_required
 def unhide_need(need_id: int) -> Response:
-    need = found(Need, need_id)
+    need = get_or_404(Need, need_id)
     return carry_out(
         lambda: needs_services.unhide_need(need, acting_user()),
         _("The need is back on the board."),
@@ -96,7 +89,7 @@ def unhide_need(need_id: int) -> Response:
 @bp.post("/offers/<id:offer_id>/hide")
 @staff_required
 def hide_offer(offer_id: int) -> Response:
-    offer = found(Offer, offer_id)
+    offer = get_or_404(Offer, offer_id)
     back = url_for("needs.detail", need_id=offer.need_id, _anchor="offers")
     return with_reason(
         back,
@@ -109,7 +102,7 @@ def hide_offer(offer_id: int) -> Response:
 @bp.post("/offers/<id:offer_id>/unhide")
 @staff_required
 def unhide_offer(offer_id: int) -> Response:
-    offer = found(Offer, offer_id)
+    offer = get_or_404(Offer, offer_id)
     return carry_out(
         lambda: offers_services.unhide_offer(offer, acting_user()),
         _("The requester sees the offer again."),
@@ -128,7 +121,7 @@ def reports() -> str:
 @bp.post("/reports/<id:report_id>/resolve")
 @staff_required
 def resolve_report(report_id: int) -> Response:
-    report = found(Report, report_id)
+    report = get_or_404(Report, report_id)
     form = ResolveForm()
     if not form.validate_on_submit():
         flash(

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from board.extensions import db
 from board.models import Notification, NotificationStatus
 from board.notifications import outbox as notifications_outbox
-from board.permissions import acting_user, staff_required
-from board.staff.views import bp
+from board.permissions import acting_user, get_or_404, staff_required
+from board.staff import bp
 from board.web import carry_out, page_number
 
 # The statuses staff can list, the first being the default view.
@@ -57,7 +57,7 @@ def outbox() -> str:
 @bp.post("/notifications/<id:notification_id>/retry")
 @staff_required
 def retry_notification(notification_id: int) -> Response:
-    notification = db.get_or_404(Notification, notification_id)
+    notification = get_or_404(Notification, notification_id)
     return carry_out(
         lambda: notifications_outbox.retry(notification, acting_user()),
         _("The e-mail to %(email)s is queued again.", email=notification.user.email),

@@ -6,36 +6,21 @@ from their own modules (imported at the end).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board import competences
 from board.auth.services import invite_user
+from board.competences import services as competences
 from board.errors import DomainError
-from board.extensions import db
-from board.forms import attach_error
+from board.forms import attach_error, with_reason
 from board.members import applications as membership
 from board.members.services import NewMemberData, add_member, set_member_status, set_user_active
 from board.models import Application, Member, MemberStatus, User
-from board.needs.forms import ReasonForm
-from board.permissions import acting_user, staff_required
-from board.staff import services
+from board.permissions import acting_user, get_or_404, staff_required
+from board.staff import bp, services
 from board.staff.forms import NewMemberForm, NewStaffForm, country_choices
 from board.web import carry_out
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-def with_reason(back: str, change: Callable[[str], None], success: str, done: str) -> Response:
-    """A decision that needs a reason: refused with the form's message when it has none."""
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(back)
-    return carry_out(lambda: change(form.reason.data), success, done, back)
 
 
 @bp.get("")
@@ -81,17 +66,10 @@ def members() -> str:
     return render_template("staff/members.html", members=services.all_members())
 
 
-def _member(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        abort(404)
-    return member
-
-
 @bp.post("/members/<id:member_id>/suspend")
 @staff_required
 def suspend_member(member_id: int) -> Response:
-    member = _member(member_id)
+    member = get_or_404(Member, member_id)
     return carry_out(
         lambda: set_member_status(member, MemberStatus.SUSPENDED, acting_user()),
         _(
@@ -105,7 +83,7 @@ def suspend_member(member_id: int) -> Response:
 @bp.post("/members/<id:member_id>/activate")
 @staff_required
 def activate_member(member_id: int) -> Response:
-    member = _member(member_id)
+    member = get_or_404(Member, member_id)
     return carry_out(
         lambda: set_member_status(member, MemberStatus.ACTIVE, acting_user()),
         _("%(name)s is active again.", name=member.name),
@@ -122,7 +100,7 @@ def _user_page(user: User) -> str:
 @bp.post("/users/<id:user_id>/deactivate")
 @staff_required
 def deactivate_user(user_id: int) -> Response:
-    user = db.get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     return carry_out(
         lambda: set_user_active(user, False, acting_user()),
         _("%(email)s can no longer sign in.", email=user.email),
@@ -133,7 +111,7 @@ def deactivate_user(user_id: int) -> Response:
 @bp.post("/users/<id:user_id>/activate")
 @staff_required
 def activate_user(user_id: int) -> Response:
-    user = db.get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     return carry_out(
         lambda: set_user_active(user, True, acting_user()),
         _("%(email)s can sign in again.", email=user.email),
@@ -170,7 +148,7 @@ def applications() -> str:
 @bp.post("/applications/<id:application_id>/approve")
 @staff_required
 def approve_application(application_id: int) -> Response:
-    application = db.get_or_404(Application, application_id)
+    application = get_or_404(Application, application_id)
     return carry_out(
         lambda: membership.approve_application(application, acting_user()),
         _(
@@ -185,7 +163,7 @@ def approve_application(application_id: int) -> Response:
 @bp.post("/applications/<id:application_id>/reject")
 @staff_required
 def reject_application(application_id: int) -> Response:
-    application = db.get_or_404(Application, application_id)
+    application = get_or_404(Application, application_id)
     back = url_for("staff.applications")
     return with_reason(
         back,
@@ -193,7 +171,3 @@ def reject_application(application_id: int) -> Response:
         _("The application is refused and %(email)s is told why.", email=application.email),
         back,
     )
-
-
-# The other staff pages join this blueprint.
-from board.staff import audit, moderation, outbox, taxonomy  # noqa: E402,F401

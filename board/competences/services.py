@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from wtforms import SelectChoice
 
 from board import audit
+from board.competences.taxonomy import TAXONOMY
 from board.errors import Conflict, DomainError
 from board.extensions import db
 from board.models import (
@@ -21,7 +22,6 @@ from board.models import (
     user_competences,
     utcnow,
 )
-from board.taxonomy import TAXONOMY
 
 # Every table that refers to competences; a merge moves all of them.
 REFERENCES = (member_competences, need_competences, application_competences, user_competences)

@@ -10,14 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from board import competences
+from board.competences import bp
+from board.competences import services as competences
+from board.competences.forms import CompetenceForm, MergeForm
 from board.errors import DomainError
-from board.extensions import db
 from board.forms import attach_error
 from board.models import Competence
-from board.permissions import acting_user, staff_required
-from board.staff.forms import CompetenceForm, MergeForm
-from board.staff.views import bp
+from board.permissions import acting_user, get_or_404, staff_required
 from board.web import carry_out
 
 
@@ -29,7 +28,7 @@ def merge_form() -> MergeForm:
     return form
 
 
-@bp.route("/competences", methods=["GET", "POST"])
+@bp.route("", methods=["GET", "POST"])
 @staff_required
 def taxonomy() -> str | Response:
     """The taxonomy, grouped by area, with the form to add a competence."""
@@ -41,9 +40,9 @@ def taxonomy() -> str | Response:
             attach_error(form, exc)
         else:
             flash(_("%(name)s is added.", name=added.name), "success")
-            return redirect(url_for("staff.taxonomy", _anchor=f"competence-{added.id}"))
+            return redirect(url_for("competences.taxonomy", _anchor=f"competence-{added.id}"))
     return render_template(
-        "staff/competences.html",
+        "competences/taxonomy.html",
         form=form,
         merge=merge_form(),
         areas=[
@@ -56,12 +55,12 @@ def taxonomy() -> str | Response:
     )
 
 
-@bp.post("/competences/<id:competence_id>/rename")
+@bp.post("/<id:competence_id>/rename")
 @staff_required
 def rename_competence(competence_id: int) -> Response:
-    competence = db.get_or_404(Competence, competence_id)
+    competence = get_or_404(Competence, competence_id)
     form = CompetenceForm()
-    back = url_for("staff.taxonomy", _anchor=f"competence-{competence.id}")
+    back = url_for("competences.taxonomy", _anchor=f"competence-{competence.id}")
     if not form.validate_on_submit():
         errors = form.name.errors or form.area.errors or [_("The form expired.")]
         flash(errors[0], "error")
@@ -75,38 +74,38 @@ def rename_competence(competence_id: int) -> Response:
     )
 
 
-@bp.post("/competences/<id:competence_id>/retire")
+@bp.post("/<id:competence_id>/retire")
 @staff_required
 def retire_competence(competence_id: int) -> Response:
-    competence = db.get_or_404(Competence, competence_id)
+    competence = get_or_404(Competence, competence_id)
     return carry_out(
         lambda: competences.retire_competence(competence, acting_user()),
         _("%(name)s is retired: new forms no longer offer it.", name=competence.name),
-        url_for("staff.taxonomy", _anchor=f"competence-{competence.id}"),
+        url_for("competences.taxonomy", _anchor=f"competence-{competence.id}"),
     )
 
 
-@bp.post("/competences/<id:competence_id>/restore")
+@bp.post("/<id:competence_id>/restore")
 @staff_required
 def restore_competence(competence_id: int) -> Response:
-    competence = db.get_or_404(Competence, competence_id)
+    competence = get_or_404(Competence, competence_id)
     return carry_out(
         lambda: competences.restore_competence(competence, acting_user()),
         _("%(name)s is offered in forms again.", name=competence.name),
-        url_for("staff.taxonomy", _anchor=f"competence-{competence.id}"),
+        url_for("competences.taxonomy", _anchor=f"competence-{competence.id}"),
     )
 
 
-@bp.post("/competences/<id:competence_id>/merge")
+@bp.post("/<id:competence_id>/merge")
 @staff_required
 def merge_competence(competence_id: int) -> Response:
-    competence = db.get_or_404(Competence, competence_id)
+    competence = get_or_404(Competence, competence_id)
     form = merge_form()
-    back = url_for("staff.taxonomy", _anchor=f"competence-{competence.id}")
+    back = url_for("competences.taxonomy", _anchor=f"competence-{competence.id}")
     if not form.validate_on_submit():
         flash(form.into.errors[0] if form.into.errors else _("The form expired."), "error")
         return redirect(back)
-    survivor = db.get_or_404(Competence, int(form.into.data))
+    survivor = get_or_404(Competence, int(form.into.data))
     return carry_out(
         lambda: competences.merge_competences(competence, survivor, acting_user()),
         _("%(old)s is merged into %(new)s.", old=competence.name, new=survivor.name),

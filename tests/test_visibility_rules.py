@@ -1,0 +1,158 @@
+"""The reading rules of board/permissions.py as queries: each clause says what its predicate
+says, and the pages load no row their viewer may not read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from board.extensions import db
+from board.models import Member, MemberStatus, Need, NeedStatus, Offer, User, utcnow
+from board.offers.services import offers_on
+from board.permissions import (
+    can_view_member,
+    can_view_need,
+    can_view_offer,
+    visible_members,
+    visible_needs,
+    visible_offers,
+)
+from tests import factories
+from tests.conftest import AuthActions
+
+VIEWERS = ("requester", "supplier", "competitor", "bystander", "staff")
+
+
+@dataclass(frozen=True)
+class World:
+    """Firm A's needs in every state; offers on them by firms B and C; a suspended firm's need."""
+
+    accounts: dict[str, factories.Account]
+    open_need: int
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        firm_a = factories.make_member("Odra Software", competences=("kotlin",))
+        firm_b = factories.make_member("Spreewerk Digital", competences=("kotlin",))
+        firm_c = factories.make_member("Ceahlău Software", competences=("kotlin",))
+        firm_d = factories.make_member("Someș Data", competences=("kotlin",))
+        gone = factories.make_member("Suspended Firm", status=MemberStatus.SUSPENDED)
+        accounts = {
+            "requester": factories.make_user(firm_a, email="anna@odra.example"),
+            "supplier": factories.make_user(firm_b, email="jonas@spreewerk.example"),
+            "competitor": factories.make_user(firm_c, email="mihai@ceahlau.example"),
+            "bystander": factories.make_user(firm_d, email="ioana@somes.example"),
+            "staff": factories.make_user(is_staff=True, email="staff@cluster.example"),
+        }
+        needs = {
+            status: factories.make_need(firm_a, accounts["requester"].id, status=status)
+            for status in NeedStatus
+        }
+        open_need = needs[NeedStatus.OPEN]
+        factories.make_offer(open_need, firm_b, accounts["supplier"].id)
+        hidden = factories.make_offer(open_need, firm_c, accounts["competitor"].id)
+        hidden.hidden_at, hidden.hidden_reason = utcnow(), "Spam"
+        # Firm B offered on a need that was then cancelled: it still sees that need.
+        factories.make_offer(needs[NeedStatus.CANCELLED], firm_b, accounts["supplier"].id)
+        factories.make_need(gone, title="A suspended firm's open need")
+        factories.make_need(firm_b, accounts["supplier"].id, title="Firm B's own draft",
+                            status=NeedStatus.DRAFT)  # fmt: skip
+        db.session.commit()
+        return World(accounts, open_need.id)
+
+
+def user_of(world: World, viewer: str) -> User:
+    return db.session.get(User, world.accounts[viewer].id)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_visible_needs_selects_exactly_the_needs_can_view_need_allows(
+    app: Flask, world: World, viewer: str
+) -> None:
+    with app.app_context():
+        user = user_of(world, viewer)
+        needs = db.session.scalars(select(Need)).all()
+        allowed = {need.id for need in needs if can_view_need(user, need)}
+        assert set(db.session.scalars(select(Need.id).where(visible_needs(user)))) == allowed
+        for status in NeedStatus:
+            of_status = select(Need.id).where(Need.status == status)
+            found = set(db.session.scalars(of_status.where(visible_needs(user, status))))
+            assert found == {n.id for n in needs if n.status == status and n.id in allowed}
+    if viewer == "supplier":
+        # Firm A's open, awarded and expired needs, the cancelled one it offered on, its draft.
+        assert len(allowed) == 5
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_visible_offers_selects_exactly_the_offers_can_view_offer_allows(
+    app: Flask, world: World, viewer: str
+) -> None:
+    with app.app_context():
+        user = user_of(world, viewer)
+        offers = db.session.scalars(select(Offer)).all()
+        allowed = {offer.id for offer in offers if can_view_offer(user, offer)}
+        assert set(db.session.scalars(select(Offer.id).where(visible_offers(user)))) == allowed
+    expected = {"requester": 2, "supplier": 2, "competitor": 1, "bystander": 0, "staff": 3}
+    assert len(allowed) == expected[viewer]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_visible_members_selects_exactly_the_firms_can_view_member_allows(
+    app: Flask, world: World, viewer: str
+) -> None:
+    with app.app_context():
+        user = user_of(world, viewer)
+        members = db.session.scalars(select(Member)).all()
+        allowed = {member.id for member in members if can_view_member(user, member)}
+        assert set(db.session.scalars(select(Member.id).where(visible_members(user)))) == allowed
+        assert len(allowed) == (5 if viewer == "staff" else 4)
+
+
+def test_a_competitors_query_for_the_offers_on_a_need_returns_only_its_own(
+    app: Flask, world: World
+) -> None:
+    with app.app_context():
+        need = db.session.get(Need, world.open_need)
+        competitor = user_of(world, "competitor")
+        assert [offer.member_id for offer in offers_on(need, competitor)] == [competitor.member_id]
+        assert offers_on(need, user_of(world, "bystander")) == []
+        # The requester does not read the offer staff hid; staff read both.
+        assert len(offers_on(need, user_of(world, "requester"))) == 1
+        assert len(offers_on(need, user_of(world, "staff"))) == 2
+
+
+@contextmanager
+def loaded_offers() -> Iterator[list[tuple[int, int]]]:
+    """The (offer id, firm id) of every Offer the ORM builds from a row meanwhile."""
+    loaded: list[tuple[int, int]] = []
+
+    def record(offer: Offer, context: object) -> None:
+        loaded.append((offer.id, offer.member_id))
+
+    event.listen(Offer, "load", record)
+    try:
+        yield loaded
+    finally:
+        event.remove(Offer, "load", record)
+
+
+@pytest.mark.parametrize("viewer", ["competitor", "bystander", "supplier"])
+def test_a_competitors_need_page_loads_no_other_firms_offer(
+    app: Flask, client: FlaskClient, world: World, viewer: str
+) -> None:
+    """Confidentiality is decided by the query: no foreign offer row reaches the page."""
+    account = world.accounts[viewer]
+    AuthActions(client).login(account.email, account.password)
+    with loaded_offers() as loaded:
+        assert client.get(f"/needs/{world.open_need}").status_code == 200
+        assert client.get(f"/needs/{world.open_need}/offer").status_code == 200
+    firms = {member_id for _, member_id in loaded}
+    assert firms == (set() if viewer == "bystander" else {account.member_id})
