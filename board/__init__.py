@@ -55,6 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True
     i18n.init_app(app)
     sessions.init_login(login_manager)
     jobs.init_app(app)
+    for name in JOB_MODULES:
+        importlib.import_module(name)
     web_module.init_app(app)
     page_cache.init_app(app)
     permissions.init_app(app)
@@ -89,6 +91,14 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(importlib.import_module(f"board.{feature}").bp)
 
 
+# The modules whose functions are jobs (`board.jobs.job`): the web app runs them in-process
+# without a broker, and the worker's tasks call them.
+JOB_MODULES = (
+    "board.needs.services",
+    "board.notifications.deliver",
+    "board.notifications.match",
+    "board.notifications.sweep",
+)
 FEATURES = (
     "main",
     "auth",

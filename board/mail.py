@@ -27,7 +27,6 @@ from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 
 log = logging.getLogger(__name__)
 
@@ -304,17 +303,6 @@ def _plain_leaf(part: Any) -> bool:
         and "\r" not in payload
         and part.get_content_maintype() == "text"
     )
-
-
-def send_email(
-    *, to: str, subject: str, template: str, locale: str = "en", **context: Any
-) -> EmailMessage:
-    """Compose a message in the recipient's language and deliver it now."""
-    with force_locale(locale):
-        message = compose(to=to, subject=str(subject), template=template, **context)
-    with open_transport() as transport:
-        transport.send(message)
-    return message
 
 
 # What became of messages handed to `submit`, in the order they were handed: each one's key,

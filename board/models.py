@@ -566,21 +566,28 @@ class NeedMatch(db.Model):
 
 
 class Notification(db.Model):
-    """One e-mail to one user: the outbox row that makes it sent exactly once.
+    """One e-mail to one person: the outbox row that makes it sent exactly once.
 
     `key` names what the e-mail is about (`need_match:need:12`, `offer_received:event:40`,
-    `digest:2026-11-23`); a user gets at most one row per key.
+    `digest:2026-11-23`); a person gets at most one row per key. The person is a user, or,
+    for someone who is not one (a firm that applied, an address asking for a password reset),
+    an address and a language.
     """
 
     __tablename__ = "notifications"
     __table_args__ = (
         # Key first: the sweep and the fan-out look rows up by key.
         sa.UniqueConstraint("key", "user_id"),
+        sa.UniqueConstraint("key", "email"),
+        sa.CheckConstraint("user_id IS NOT NULL OR email IS NOT NULL", name="recipient"),
         sa.Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # The address and language of a row without a user.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
     key: Mapped[str] = mapped_column(sa.String(80))
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("audit_events.id", ondelete="CASCADE"), index=True
@@ -604,13 +611,18 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
     event: Mapped[AuditEvent | None] = relationship()
     need: Mapped[Need | None] = relationship()
     offer: Mapped[Offer | None] = relationship()
 
+    @property
+    def address(self) -> str:
+        """Where the e-mail goes."""
+        return self.user.email if self.user is not None else self.email or ""
+
     def __repr__(self) -> str:
-        return f"<Notification {self.kind} to user {self.user_id}: {self.status}>"
+        return f"<Notification {self.kind} to {self.user_id or self.email}: {self.status}>"
 
 
 class Suppression(db.Model):

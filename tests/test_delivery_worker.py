@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from board import create_app
 from board.auth.passwords import hash_password
+from board.auth.services import invite_user
 from board.competences.services import by_slugs
 from board.extensions import db
 from board.models import (
@@ -506,3 +507,44 @@ def test_one_row_sent_by_five_threads_at_once_goes_out_once(app: Flask, mailbox:
     assert results == [None] * 5
     assert len(mailbox.messages) == 1
     assert row_state(app, notification_id) == (SENT, 1)
+
+
+def test_a_worker_killed_while_100_invitations_go_out_loses_none_and_repeats_few(
+    app: Flask, private_board: Callable[..., PrivateBoard], mailbox: Mailbox
+) -> None:
+    """Invitations are outbox rows too: after kill -9 mid-delivery every one arrives."""
+    board = private_board(MAIL_LEASE=3, SWEEP_GRACE=1)
+    first = board.start_worker("first")
+    invited = [f"colleague{n}@odra.example" for n in range(100)]
+    with board.app.app_context():
+        firm = factories.make_member("Odra Software")
+        inviter = db.session.get(User, factories.make_user(firm, email="anna@odra.example").id)
+        mailbox.delay = 0.05  # 100 e-mails take seconds: time to kill the worker among them
+        for email in invited:
+            invite_user(email, firm, inviter)
+    mailbox.wait_for(20, timeout=30)
+    kill_hard(first)
+    delivered = len(mailbox.messages)
+    at_kill = statuses(board.app)
+    sending = at_kill[NotificationStatus.SENDING]
+    assert at_kill[SENT] < 100, "the worker was killed after it had sent everything"
+
+    board.start_worker("second")
+    deadline = time.monotonic() + 60
+    while set(statuses(board.app)) != {SENT}:
+        assert time.monotonic() < deadline, statuses(board.app)
+        with board.app.app_context():
+            sweep.sweep()
+        time.sleep(1)
+    time.sleep(1)  # a late repeat would arrive by now
+
+    received = Counter(message["To"] for message in mailbox.messages)
+    assert set(received) == set(invited)
+    for message in mailbox.messages:
+        assert "/invitations/" in text_of(message)
+    duplicates = sum(count - 1 for count in received.values())
+    print(
+        f"killed after {delivered} invitations with {sending} rows being sent; "
+        f"{len(mailbox.messages)} e-mails in all, {duplicates} sent twice"
+    )
+    assert duplicates <= min(sending, CONCURRENCY)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from board import jobs
 from board.extensions import db
-from board.models import Competence, Member
+from board.models import Competence, Member, Notification, NotificationStatus
 from tests import factories
 from tests.conftest import AuthActions, submit
 from tests.mailbox import free_port
@@ -65,16 +65,26 @@ def test_dispatching_an_unknown_job_fails_at_once(app: Flask) -> None:
 
 
 def test_a_failing_in_process_job_does_not_fail_the_request(
-    app: Flask, client: FlaskClient, auth: AuthActions, caplog: pytest.LogCaptureFixture
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens there
+    def broken(*notification_ids: int) -> None:
+        raise RuntimeError("the delivery broke")
+
+    monkeypatch.setitem(jobs.JOBS, "notify.send", broken)
     with app.app_context():
         account = factories.make_user(factories.make_member())
     auth.login(account.email, account.password)
     with caplog.at_level(logging.ERROR, logger="board.jobs"):
         response = submit(client, "/member/invite", {"email": "colleague@odra.example"})
     assert response.status_code == 302
-    assert "Job accounts.send_invitation" in caplog.text
+    assert "Job notify.send" in caplog.text
+    with app.app_context():
+        # The invitation waits in the outbox for the sweep.
+        assert db.session.scalar(select(Notification.status)) == NotificationStatus.PENDING
 
 
 def test_with_redis_down_the_request_succeeds_and_the_job_waits(

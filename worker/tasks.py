@@ -8,33 +8,9 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from board.auth import services as accounts
-from board.mail import TransientMailError
-from board.members import applications
 from board.needs import services as needs
 from board.notifications import deliver, match
 from board.notifications import sweep as sweeping
-
-# Transient SMTP trouble (connection refused, 4xx) is retried with growing, jittered delays.
-MAIL_RETRY = {
-    "autoretry_for": (TransientMailError,),
-    "retry_backoff": 10,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
-
-
-@shared_task(name="accounts.send_invitation", **MAIL_RETRY)
-def send_invitation(user_id: int) -> None:
-    """E-mail an invited user the link that sets their password."""
-    accounts.send_invitation(user_id)
-
-
-@shared_task(name="accounts.send_password_reset", **MAIL_RETRY)
-def send_password_reset(user_id: int) -> None:
-    """E-mail a user a link to choose a new password."""
-    accounts.send_password_reset(user_id)
 
 
 @shared_task(name="notify.fan_out")
@@ -65,9 +41,3 @@ def sweep() -> None:
 def expire_needs() -> None:
     """Expire open needs left without an award long after their deadline."""
     needs.expire_needs()
-
-
-@shared_task(name="applications.send_rejection", **MAIL_RETRY)
-def send_rejection(application_id: int) -> None:
-    """E-mail a refused applicant the reason."""
-    applications.send_rejection(application_id)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from board import audit
 from board.auth.passwords import hash_password, needs_rehash, verify_password
 from board.errors import Conflict
 from board.extensions import db
-from board.jobs import dispatch, job
-from board.mail import send_email
 from board.models import Member, User, utcnow
-from board.tokens import Purpose, make_token
-from board.web import external_url
+from board.notifications import announce
 
 
 def find_user(email: str) -> User | None:
@@ -53,8 +49,8 @@ def invite_user(email: str, member: Member | None, invited_by: User | None, name
         user = User(email=email, member=member, is_staff=member is None, name=name)
         db.session.add(user)
     user.invited_at = utcnow()
-    audit.record("user.invited", user, invited_by, email=user.email)
-    dispatch("accounts.send_invitation", user.id)
+    event = audit.record("user.invited", user, invited_by, email=user.email)
+    announce.invitation(user, event)
     db.session.commit()
     return user
 
@@ -68,12 +64,14 @@ def accept_invitation(user: User, name: str, password: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the address belongs to a registered user; say nothing otherwise."""
+    """E-mail a reset link if the address belongs to a registered user; say nothing otherwise.
+
+    Both cases do the same work here, so that neither the answer nor its time tells whether
+    the address has an account.
+    """
     user = find_user(email)
-    if user is None or not user.has_accepted_invitation or not user.active:
-        return
-    audit.record("user.password_reset_requested", user, None)
-    dispatch("accounts.send_password_reset", user.id)
+    owner = user if user is not None and user.has_accepted_invitation and user.active else None
+    announce.password_reset(email.strip().lower(), owner)
     db.session.commit()
 
 
@@ -111,35 +109,3 @@ def create_staff(email: str, password: str, name: str = "") -> User:
     set_password(user, password)
     db.session.commit()
     return user
-
-
-@job("accounts.send_invitation")
-def send_invitation(user_id: int) -> None:
-    """E-mail an invited user the link that sets their password."""
-    user = db.session.get(User, user_id)
-    if user is None or user.has_accepted_invitation:
-        return
-    send_email(
-        to=user.email,
-        subject=_l("You are invited to the cluster procurement board"),
-        template="invitation",
-        locale=user.locale,
-        user=user,
-        url=external_url("auth.invitation", token=make_token(user, Purpose.INVITATION)),
-    )
-
-
-@job("accounts.send_password_reset")
-def send_password_reset(user_id: int) -> None:
-    """E-mail a user a link to choose a new password."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.has_accepted_invitation:
-        return
-    send_email(
-        to=user.email,
-        subject=_l("Reset your password"),
-        template="password_reset",
-        locale=user.locale,
-        user=user,
-        url=external_url("auth.reset_password", token=make_token(user, Purpose.PASSWORD_RESET)),
-    )

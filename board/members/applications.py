@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from board import audit
@@ -14,8 +13,6 @@ from board.auth.services import find_user, invite_user
 from board.competences.services import usable
 from board.errors import Conflict, InvalidTransition
 from board.extensions import db
-from board.jobs import dispatch, job
-from board.mail import send_email
 from board.members.services import unique_slug
 from board.models import (
     Application,
@@ -110,8 +107,8 @@ def approve_application(application: Application, staff: User) -> Member:
 def reject_application(application: Application, staff: User, reason: str) -> None:
     """Refuse an application; the person who applied is e-mailed the reason."""
     _decide(application, ApplicationStatus.REJECTED, staff, reason=reason.strip())
-    audit.record("application.rejected", application, staff, reason=reason.strip())
-    dispatch("applications.send_rejection", application.id)
+    event = audit.record("application.rejected", application, staff, reason=reason.strip())
+    announce.application_rejected(application, event)
     db.session.commit()
 
 
@@ -133,17 +130,3 @@ def recent_decisions(limit: int = 20) -> Sequence[Application]:
         .limit(limit)
     )
     return db.session.scalars(query).all()
-
-
-@job("applications.send_rejection")
-def send_rejection(application_id: int) -> None:
-    """E-mail the person who applied that the application was refused, and why."""
-    application = db.session.get(Application, application_id)
-    if application is None or application.status != ApplicationStatus.REJECTED:
-        return
-    send_email(
-        to=application.email,
-        subject=_l("Your application to the cluster procurement board"),
-        template="application_rejected",
-        application=application,
-    )

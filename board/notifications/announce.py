@@ -6,7 +6,9 @@ rows exist exactly when the change is committed; they are sent after the commit.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,11 +23,10 @@ from board.models import (
     Offer,
     OfferStatus,
     User,
-    utcnow,
 )
 from board.notifications.compose import SUBJECTS
 from board.notifications.match import record_matches
-from board.notifications.outbox import dispatch_sends, unsent_after
+from board.notifications.outbox import queue
 
 
 def active_users(members: Iterable[Member]) -> list[User]:
@@ -46,27 +47,43 @@ def announce(
     offer: Offer | None = None,
 ) -> int:
     """Queue one e-mail of `kind` per user about `event`; they go out after the commit."""
+    rows = [
+        _row(event, kind, user=user, need=need, offer=offer) for user in users if user.is_active
+    ]
+    queue(rows)
+    return len(rows)
+
+
+def _row(event: AuditEvent, kind: str, **recipient_and_subject: Any) -> Notification:
+    """An outbox row of `kind` about `event`."""
     if kind not in SUBJECTS:
         raise KeyError(f"unknown notification kind {kind!r}")
-    added = []
-    for user in users:
-        if not user.is_active:
-            continue
-        notification = Notification(
-            user=user,
-            key=f"{kind}:event:{event.id}",
-            event=event,
-            kind=kind,
-            need=need,
-            offer=offer,
-            next_attempt_at=unsent_after(utcnow()),
-        )
-        db.session.add(notification)
-        added.append(notification)
-    if added:
-        db.session.flush()
-        dispatch_sends([n.id for n in added])
-    return len(added)
+    if event.id is None:
+        db.session.flush()  # the key names the event by its id
+    return Notification(
+        key=f"{kind}:event:{event.id}", event=event, kind=kind, **recipient_and_subject
+    )
+
+
+def invitation(user: User, event: AuditEvent) -> None:
+    """E-mail an invited person (a user without a password yet) the link that sets it."""
+    queue([_row(event, "invitation", user=user)])
+
+
+def password_reset(email: str, user: User | None) -> None:
+    """E-mail the link that chooses a new password, if `user` is the registered owner of the
+    address; otherwise the row is dropped unsent.
+
+    Either way the request that asks for it does the same work (one row, one job), so its
+    answer and its time say nothing about whether the address has an account.
+    """
+    key = f"password_reset:{uuid.uuid4().hex}"
+    queue([Notification(key=key, kind="password_reset", user=user, email=email)])
+
+
+def application_rejected(application: Application, event: AuditEvent) -> None:
+    """E-mail the person who applied for a firm that staff refused it, and why."""
+    queue([_row(event, "application_rejected", email=application.email)])
 
 
 def need_opened(need: Need, event: AuditEvent) -> None:

@@ -39,7 +39,7 @@ from board.models import (
     Offer,
     User,
 )
-from board.tokens import unsubscribe_serializer
+from board.tokens import Purpose, make_token, unsubscribe_serializer
 from board.web import external_url
 
 # Kind → subject; the body is the template pair templates/email/<kind>.txt and .html.
@@ -60,7 +60,13 @@ SUBJECTS = {
     "offer_hidden": _l("Your offer was hidden by the cluster staff: %(title)s"),
     "need_submitted": _l("A need waits for your review: %(title)s"),
     "application_submitted": _l("A firm applies to join the board: %(title)s"),
+    "application_rejected": _l("Your application to the cluster procurement board"),
+    "invitation": _l("You are invited to the cluster procurement board"),
+    "password_reset": _l("Reset your password"),
 }
+
+# E-mails that carry a signed link for their recipient's account, made when they are sent.
+ACCOUNT_LINKS = {"invitation": Purpose.INVITATION, "password_reset": Purpose.PASSWORD_RESET}
 
 # E-mails a user chose to receive about needs; they carry a one-click unsubscribe link.
 SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
@@ -68,9 +74,12 @@ SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
 
 @dataclass(slots=True, eq=False)
 class Recipient:
-    """The user of a row being delivered: the columns its e-mail reads, and their firm."""
+    """The person a row being delivered goes to: the columns its e-mail reads, and their firm.
 
-    id: int
+    A row without a user (an applicant, an address asking for a reset) has no id and no firm.
+    """
+
+    id: int | None
     email: str
     name: str
     member_id: int | None
@@ -93,7 +102,7 @@ class BatchRow:
 
     id: int
     kind: str
-    user_id: int
+    user_id: int | None
     need_id: int | None
     offer_id: int | None
     event_id: int | None
@@ -103,6 +112,18 @@ class BatchRow:
     need: Need | None
     offer: Offer | None
     event: AuditEvent | None
+
+
+def address_recipient(notification: Notification) -> Recipient:
+    """The recipient of a row that addresses a person who is not a user."""
+    return Recipient(
+        id=None,
+        email=notification.email or "",
+        name="",
+        member_id=None,
+        locale=notification.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+        member=None,
+    )
 
 
 def matched_competences(need: Need, member_id: int | None) -> tuple[list[Competence], float]:
@@ -177,6 +198,30 @@ class Composer:
         self.shared: dict[tuple[int | None, int | None, str], tuple[str, list[str], list[str]]] = {}
         self.unsubscribe_parts: tuple[str, str] | None = None
         self.signing: tuple[Signer, bytes] | None = None
+        self.accounts: dict[int, User | None] = {}
+
+    def account(self, notification: Notification) -> User | None:
+        """The user entity of a row, for an e-mail whose link is signed for their account."""
+        if notification.user_id is None:
+            return None
+        if notification.user_id not in self.accounts:
+            self.accounts[notification.user_id] = db.session.get(User, notification.user_id)
+        return self.accounts[notification.user_id]
+
+    def is_due(self, notification: Notification) -> bool:
+        """Whether the row's e-mail is still to be sent.
+
+        An invitation accepted meanwhile is not; a password reset is sent only to the
+        registered, enabled owner of the address it was asked for.
+        """
+        if notification.kind not in ACCOUNT_LINKS:
+            return True
+        account = self.account(notification)
+        if account is None:
+            return False
+        if notification.kind == "invitation":
+            return not account.has_accepted_invitation
+        return account.has_accepted_invitation and account.active
 
     def url(self, endpoint: str, need_id: int | None = None) -> str:
         key = (endpoint, need_id)
@@ -223,8 +268,11 @@ class Composer:
             return self.compose_match(notification)
         return self.compose_plain(notification)
 
-    def outgoing(self, notification: Notification) -> EmailMessage | Outgoing:
-        """`compose`, with a need_match e-mail written straight to the bytes SMTP carries."""
+    def outgoing(self, notification: Notification) -> EmailMessage | Outgoing | None:
+        """`compose`, with a need_match e-mail written straight to the bytes SMTP carries;
+        None when the row's e-mail is no longer due."""
+        if not self.is_due(notification):
+            return None
         if notification.kind == "need_match" and notification.need is not None:
             return build_outgoing(**self._match_arguments(notification))
         return self.compose_plain(notification)
@@ -285,6 +333,15 @@ class Composer:
         signature = base64_encode(signer.algorithm.get_signature(key, payload))
         return (payload + signer.sep + signature).decode("ascii")
 
+    def account_link(self, notification: Notification) -> str:
+        """The signed link of an invitation or a password reset, for the row's account."""
+        account = self.account(notification)
+        if account is None:
+            raise LookupError(f"notification {notification.id} has no account to link to")
+        purpose = ACCOUNT_LINKS[notification.kind]
+        endpoint = "auth.invitation" if purpose is Purpose.INVITATION else "auth.reset_password"
+        return external_url(endpoint, token=make_token(account, purpose))
+
     def _render_match(self, notification: Notification) -> tuple[str, list[str], list[str]]:
         """The subject and both bodies for a firm's users, cut at the placeholders."""
         user = _Recipient(notification.user)
@@ -309,7 +366,7 @@ class Composer:
         self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """`compose`'s arguments for a notification, in the recipient's language while open."""
-        user = user or notification.user
+        user = user or notification.user or address_recipient(notification)
         need, offer, event = (
             notification.need,
             notification.offer,
@@ -331,6 +388,8 @@ class Composer:
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if need is not None and notification.kind in ("need_match", "deadline_reminder"):
             context["competences"], context["score"] = self.matched(need, user.member_id)
+        if notification.kind in ACCOUNT_LINKS:
+            context["url"] = self.account_link(notification)
         with force_locale(user.locale):
             if need is not None and notification.kind in ("need_match", "deadline_reminder"):
                 context["facts"] = self.need_facts(need)

@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import psycopg
-from sqlalchemy import bindparam, select, update
+from flask import current_app
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from board.extensions import db
@@ -33,7 +34,7 @@ from board.models import (
     utcnow,
 )
 from board.notifications.compose import BatchRow, Composer, Recipient
-from board.notifications.outbox import claim, finish, postpone, suppress
+from board.notifications.outbox import claim, drop, finish, postpone, suppress
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def load_batch(ids: Sequence[int]) -> list[BatchRow]:
     batch's load (a batch's rows are all different, while its needs and firms are a few).
     """
     notifications, users = Notification.__table__.c, User.__table__.c
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     found = db.session.execute(
         select(
             notifications.id,
@@ -65,12 +67,13 @@ def load_batch(ids: Sequence[int]) -> list[BatchRow]:
             notifications.event_id,
             notifications.data,
             notifications.attempts,
-            users.email,
-            users.name,
+            # A row without a user carries its own address and language.
+            func.coalesce(users.email, notifications.email).label("email"),
+            func.coalesce(users.name, "").label("name"),
             users.member_id,
-            users.locale,
+            func.coalesce(users.locale, notifications.locale, default_locale).label("locale"),
         )
-        .join_from(Notification.__table__, User.__table__, notifications.user_id == users.id)
+        .outerjoin_from(Notification.__table__, User.__table__, notifications.user_id == users.id)
         .where(notifications.id.in_(ids))
         .order_by(notifications.id)
     ).all()
@@ -171,7 +174,7 @@ def _deliver(rows: Sequence[BatchRow]) -> float | None:
 
         # The next row's e-mail is composed while the server reads the last write: it only
         # waits there, and it is written after this row's outcome is settled as before.
-        composed: dict[int, EmailMessage | Outgoing] = {}
+        composed: dict[int, EmailMessage | Outgoing | None] = {}
 
         def compose_ahead(position: int) -> None:
             if position < len(rows) and rows[position].user.email not in suppressed:
@@ -188,6 +191,11 @@ def _deliver(rows: Sequence[BatchRow]) -> float | None:
             if waiting is not None and waiting.user.email == email:
                 # A refusal of the address must be known before it is written to again.
                 settle(transport.finish())
+            if not composer.is_due(notification):
+                composed.pop(position, None)
+                (entity,) = _entities([notification])
+                drop(entity)
+                continue
             if email in suppressed:
                 composed.pop(position, None)
                 (entity,) = _entities([notification])
@@ -197,6 +205,7 @@ def _deliver(rows: Sequence[BatchRow]) -> float | None:
                 message = composed.pop(position)
             else:
                 message = composer.outgoing(notification)
+            assert message is not None  # it is due
             settle(
                 transport.submit(
                     notification, message, functools.partial(compose_ahead, position + 1)

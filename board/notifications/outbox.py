@@ -21,6 +21,18 @@ from board.jobs import dispatch
 from board.models import Notification, NotificationStatus, Suppression, User, utcnow
 
 
+def queue(notifications: Sequence[Notification]) -> None:
+    """Add these rows to the outbox, in the caller's transaction; they go out after its commit."""
+    if not notifications:
+        return
+    now = utcnow()
+    for notification in notifications:
+        notification.next_attempt_at = unsent_after(now)
+    db.session.add_all(notifications)
+    db.session.flush()
+    dispatch_sends([notification.id for notification in notifications])
+
+
 def add_rows(rows: Sequence[dict[str, Any]]) -> None:
     """Insert outbox rows, skipping any whose (user, key) is already there."""
     defaults = {"event_id": None, "need_id": None, "offer_id": None, **new_row_values()}
@@ -148,6 +160,13 @@ def suppress(email: str, reason: str) -> None:
         db.session.add(Suppression(email=email, reason=reason[:1000]))
 
 
+def drop(notification: Notification) -> None:
+    """Remove a row whose e-mail is no longer due (an invitation accepted meanwhile, a reset
+    asked for an address that is nobody's)."""
+    db.session.delete(notification)
+    db.session.commit()
+
+
 def finish(notification: Notification, status: NotificationStatus, error: str = "") -> None:
     notification.status = status
     notification.last_error = error[:1000]
@@ -175,12 +194,11 @@ def retry(notification: Notification, actor: User) -> None:
     """Staff send a failed or suppressed e-mail again, lifting the address's suppression."""
     if notification.status not in (NotificationStatus.FAILED, NotificationStatus.SUPPRESSED):
         raise DomainError(_("Only an e-mail that failed or was not sent can be sent again."))
-    db.session.execute(
-        Suppression.__table__.delete().where(Suppression.email == notification.user.email)
-    )
+    address = notification.address
+    db.session.execute(Suppression.__table__.delete().where(Suppression.email == address))
     notification.status = NotificationStatus.PENDING
     notification.attempts = 0
     notification.next_attempt_at = lease_end(utcnow())
-    audit.record("notification.retried", notification, actor, email=notification.user.email)
+    audit.record("notification.retried", notification, actor, email=address)
     dispatch_sends([notification.id])
     db.session.commit()
