@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 
 from babel import Locale, numbers
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, request
 from flask_babel import get_babel, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -108,35 +108,6 @@ def _money(amount: Decimal, currency: str, locale: Locale) -> str:
     )
 
 
-def template_translations() -> NullTranslations:
-    """The translations of the language in force, for the templates' many `_()` calls.
-
-    Flask-Babel's lookup walks `g` several times and spells the locale's name out on each
-    call (~10 µs); a need with twenty offers calls it hundreds of times per page. The result
-    is kept beside Flask-Babel's own state for the request or task, with the locale and
-    domain objects it was found for, so `force_locale` (an e-mail in its reader's language)
-    and `refresh()` (a user who just changed language) are followed at once.
-    """
-    if not has_app_context():
-        return get_translations()
-    state = g.get("_flask_babel")
-    if state is not None:
-        found = state.__dict__.get("board_translations")
-        if (
-            found is not None
-            and found[0] is state.__dict__.get("babel_locale")
-            and found[1] is state.__dict__.get("babel_domain")
-        ):
-            return found[2]
-    translations = get_translations()
-    state = g.get("_flask_babel")
-    if state is not None:
-        found = (state.__dict__.get("babel_locale"), state.__dict__.get("babel_domain"))
-        if found[0] is not None and found[1] is not None:
-            state.board_translations = (*found, translations)
-    return translations
-
-
 # Each catalog's texts as a template shows them when they take no variables: the translation,
 # as Markup where the template escapes, `%%` written as `%` (see `template_gettext`). The
 # catalogs live as long as the process (Flask-Babel keeps them per language), and so do these.
@@ -152,7 +123,7 @@ def template_gettext(context: Context, string: str, **variables: Any) -> str:
     variables becomes is the same for a catalog every time, so it is kept. Texts with
     variables are translated, escaped and formatted exactly as Jinja does.
     """
-    translations = template_translations()
+    translations = get_translations()
     autoescape = context.eval_ctx.autoescape
     if variables:
         return _translated(translations, string, autoescape) % variables
@@ -179,10 +150,10 @@ def init_app(app: Flask) -> None:
         translations = get_babel().instance.list_translations()
         app.extensions["board.locales"] = sorted({str(locale) for locale in translations})
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: template_translations().ugettext(s),
-        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: template_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
     # After the callables above, which set `gettext`, and the i18n extension, which set `_`.

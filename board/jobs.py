@@ -57,20 +57,19 @@ def dispatch(name: str, *args: int | str) -> None:
 
 def start(name: str, args: tuple[int | str, ...]) -> None:
     """Publish the job to the broker, or run it here when there is no broker."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("REDIS_URL"):
+    if current_app.config.get("REDIS_URL"):
         try:
-            app.extensions["celery"].send_task(name, args=args, retry=False)
+            current_app.extensions["celery"].send_task(name, args=args, retry=False)
         except (OperationalError, OSError):
             # The state change is committed; the sweep finds what was not announced.
             log.warning("Broker unreachable; job %s%r left for the sweep", name, args)
         return
-    run_in_process(app, name, args)
+    run_in_process(name, args)
 
 
-def run_in_process(app: Flask, name: str, args: tuple[int | str, ...]) -> None:
+def run_in_process(name: str, args: tuple[int | str, ...]) -> None:
     """Run a job in its own application context (and so its own session), as a worker would."""
-    with app.app_context():
+    with current_app.app_context():
         try:
             JOBS[name](*args)
         except Exception:

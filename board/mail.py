@@ -8,6 +8,7 @@ each message is written as an `.eml` file to the instance folder's `mail/` direc
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
 import os
@@ -709,7 +710,9 @@ def _end_transaction(connection: smtplib.SMTP, code: int) -> None:
     if code == 421:
         connection.close()
     else:
-        connection._rset()
+        # A server that has hung up needs no reset: the next message reconnects.
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):
+            connection.rset()
 
 
 def classify(code: int, reply: bytes | str) -> MailError:

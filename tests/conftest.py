@@ -288,12 +288,13 @@ def app(
     database_urls: dict[str, str],
     smtp_server: SMTPServer,
     tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Flask]:
     backend: str = request.param
     extra: dict[str, Any] = {"SMTP_URL": smtp_server.url, "BASE_URL": "http://board.test"}
     if request.node.get_closest_marker("worker"):
         workers = request.getfixturevalue("workers")
-        folder = request.config._tmp_path_factory.mktemp(f"worker-{backend}")  # type: ignore[attr-defined]
+        folder = tmp_path_factory.mktemp(f"worker-{backend}")
         ensure_worker(backend, database_urls[backend], workers, smtp_server, folder)
         extra["REDIS_URL"] = redis_url(backend)
     app = create_app(base_config(database_urls[backend], tmp_path / "mail", **extra))

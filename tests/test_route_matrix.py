@@ -577,8 +577,10 @@ def snapshot() -> Rows:
     """Every row of every table, all columns, in primary-key order."""
     return {
         table.name: [
-            dict(row._mapping)
-            for row in db.session.execute(select(table).order_by(*table.primary_key.columns))
+            dict(row)
+            for row in db.session.execute(
+                select(table).order_by(*table.primary_key.columns)
+            ).mappings()
         ]
         for table in db.metadata.sorted_tables
     }

@@ -82,7 +82,6 @@ def test_a_shared_body_filled_in_per_user_is_the_e_mail_rendered_for_that_user(
             assert row.user.display_name in text_of(fast)
             assert compose._NAME not in text_of(fast) + html_of(fast)
             token = tokens.unsubscribe_token(row.user.id)
-            assert composer.token(row.user_id) == token
             assert fast["List-Unsubscribe"].endswith(f"/{token}>")
         # Rendered once for each firm and language, not once per user.
         assert len(composer.shared) == 2 * len({locale for _, locale in RECIPIENTS})

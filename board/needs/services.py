@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
@@ -38,6 +37,7 @@ from board.models import (
 )
 from board.needs import search
 from board.notifications import announce
+from board.pagination import Page, offset, paginate
 from board.permissions import visible_needs
 from board.rendering import render_markdown
 
@@ -308,67 +308,44 @@ def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
     return _board_order(query, _board_filter(viewer, query, statement))
 
 
-def board_page(viewer: User, query: BoardQuery, page: int, per_page: int) -> Pagination:
-    """One page of the board, with the number of needs on all its pages."""
-    return BoardPage(
-        select=board_statement(viewer, query),
-        session=db.session(),
-        viewer=viewer,
-        query=query,
-        page=page,
-        per_page=per_page,
-        max_per_page=None,
-        error_out=False,
-        count=True,
-    )
+def board_page(viewer: User, query: BoardQuery, page: int, per_page: int) -> Page[Need]:
+    """One page of the board, with the number of needs on all its pages.
 
-
-class BoardPage(SelectPagination):
-    """A page of the board; a text search finds its needs once, then pages and counts them.
-
-    The matches of a search are planned on their own (a materialized CTE of their ids and
+    A text search's matches are planned on their own (a materialized CTE of their ids and
     sort keys): under the page's LIMIT, PostgreSQL would otherwise walk every need of the
     status in board order, testing each one's text, as if the count stopped after a page.
     The page is then ordered and cut from the matches, and the count read from them, in the
     query that reads the page. The plain board keeps two queries: each reads an index of its
     own and stops early.
     """
-
-    counted: int | None = None
-
-    def _query_items(self) -> list[Any]:
-        viewer: User = self._query_args["viewer"]
-        query: BoardQuery = self._query_args["query"]
-        if not search.words(query.q):
-            return super()._query_items()
-        keys = _sort_keys(query)
-        found = select(Need.id, *(key.label(f"key{n}") for n, (key, _) in enumerate(keys[:-1])))
-        matches = _board_filter(viewer, query, found).cte("matches").prefix_with("MATERIALIZED")
-        total = select(func.count()).select_from(matches).scalar_subquery().label("total")
-        page = (
-            select(matches, total)
-            .order_by(*_ordered(matches.c, keys))
-            .limit(self.per_page)
-            .offset(self._query_offset)
-            .subquery("page")
-        )
-        statement = (
-            select(Need, page.c.total)
-            .join(page, page.c.id == Need.id)
-            .order_by(*_ordered(page.c, keys))
-            .options(selectinload(Need.competences), selectinload(Need.member))
-        )
-        rows = self._query_args["session"].execute(statement).all()
-        if rows:
-            self.counted = rows[0].total
-        elif self._query_offset == 0:
-            self.counted = 0
-        return [row.Need for row in rows]
-
-    def _query_count(self) -> int:
-        if self.counted is not None:
-            return self.counted
-        return super()._query_count()
+    if not search.words(query.q):
+        return paginate(board_statement(viewer, query), page, per_page)
+    keys = _sort_keys(query)
+    found = select(Need.id, *(key.label(f"key{n}") for n, (key, _) in enumerate(keys[:-1])))
+    matches = _board_filter(viewer, query, found).cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(matches).scalar_subquery().label("total")
+    chosen = (
+        select(matches, total)
+        .order_by(*_ordered(matches.c, keys))
+        .limit(per_page)
+        .offset(offset(page, per_page))
+        .subquery("page")
+    )
+    statement = (
+        select(Need, chosen.c.total)
+        .join(chosen, chosen.c.id == Need.id)
+        .order_by(*_ordered(chosen.c, keys))
+        .options(selectinload(Need.competences), selectinload(Need.member))
+    )
+    rows = db.session.execute(statement).all()
+    if rows:
+        counted = rows[0].total
+    elif page == 1:
+        counted = 0
+    else:
+        # Past the last page: the count comes from the matches alone.
+        counted = db.session.scalar(select(func.count()).select_from(matches)) or 0
+    return Page([row.Need for row in rows], page, per_page, counted)
 
 
 def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Select[Any]:

@@ -20,8 +20,6 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import Signer
-from itsdangerous.encoding import base64_encode
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -197,7 +195,6 @@ class Composer:
         self.facts: dict[tuple[int, str], dict[str, str]] = {}
         self.shared: dict[tuple[int | None, int | None, str], tuple[str, list[str], list[str]]] = {}
         self.unsubscribe_parts: tuple[str, str] | None = None
-        self.signing: tuple[Signer, bytes] | None = None
         self.accounts: dict[int, User | None] = {}
 
     def account(self, notification: Notification) -> User | None:
@@ -319,19 +316,7 @@ class Composer:
             )
             self.unsubscribe_parts = (before, after)
         before, after = self.unsubscribe_parts
-        return f"{before}{self.token(user_id)}{after}"
-
-    def token(self, user_id: int) -> str:
-        """`unsubscribe_token`: the serializer's signer and key are made once per batch."""
-        if self.signing is None:
-            signer = self.tokens.make_signer()
-            self.signing = (signer, signer.derive_key())
-        signer, key = self.signing
-        # What the serializer's dump_payload gives for an id: its JSON, base64 (it also tries
-        # zlib, which never shortens a few digits, on every call).
-        payload = base64_encode(str(int(user_id)).encode("ascii"))
-        signature = base64_encode(signer.algorithm.get_signature(key, payload))
-        return (payload + signer.sep + signature).decode("ascii")
+        return f"{before}{self.tokens.dumps(user_id)}{after}"
 
     def account_link(self, notification: Notification) -> str:
         """The signed link of an invitation or a password reset, for the row's account."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from board import audit
-from board.extensions import db
+from board.pagination import paginate
 from board.permissions import staff_required
 from board.staff import bp
 from board.staff.forms import AuditFilterForm
@@ -24,10 +24,5 @@ def audit_log() -> str:
         since=None if form.since.errors else form.since.data,
         until=None if form.until.errors else form.until.data,
     )
-    page = db.paginate(
-        audit.search(query),
-        page=page_number(),
-        per_page=current_app.config["AUDIT_PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(audit.search(query), page_number(), current_app.config["AUDIT_PER_PAGE"])
     return render_template("staff/audit.html", form=form, page=page, refused=refused)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from board.extensions import db
 from board.models import Notification, NotificationStatus
 from board.notifications import outbox as notifications_outbox
+from board.pagination import paginate
 from board.permissions import acting_user, get_or_404, staff_required
 from board.staff import bp
 from board.web import carry_out, page_number
@@ -43,12 +44,7 @@ def outbox() -> str:
         .options(selectinload(Notification.user), selectinload(Notification.need))
         .order_by(Notification.id.desc())
     )
-    page = db.paginate(
-        query,
-        page=page_number(),
-        per_page=current_app.config["NOTIFICATIONS_PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(query, page_number(), current_app.config["NOTIFICATIONS_PER_PAGE"])
     return render_template(
         "staff/notifications.html", page=page, status=status, statuses=LISTED, counts=counts
     )
