@@ -67,7 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True
         web_module.add_linked_pages(app)
 
     if web:
+        from board import forms
         from board.errors import register_error_handlers
+
+        forms.init_app(app)
 
         register_error_handlers(app)
 

@@ -3,14 +3,17 @@ reasons for decisions."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, flash, redirect
+from flask import Flask, current_app, flash, g, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
@@ -36,6 +39,7 @@ from wtforms.validators import (
 
 from board.errors import DomainError
 from board.models import CURRENCIES
+from board.page_cache import SHARED_RENDER
 from board.web import carry_out
 
 
@@ -242,3 +246,27 @@ def with_reason(
         flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
         return redirect(back)
     return carry_out(lambda: change(form.reason.data or ""), success, done, back)
+
+
+# What a shared part of a page (board/page_cache.py) holds where a form's CSRF token goes:
+# letters and digits only, so escaping leaves it as it is.
+CSRF_PLACEHOLDER = f"csrf{uuid.uuid4().hex}token"
+
+
+def csrf_token() -> str:
+    """The templates' `csrf_token()`: this session's token, or the placeholder while a part
+    that several users share is rendered."""
+    return CSRF_PLACEHOLDER if g.get(SHARED_RENDER) else generate_csrf()
+
+
+def with_csrf_tokens(html: Markup) -> Markup:
+    """A shared part of a page with this session's CSRF token in each of its forms."""
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    # Markup.replace escapes the token, which is URL-safe base64 and dots: it stays as it is.
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf())
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the CSRF token that knows about shared parts (after CSRFProtect's)."""
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,9 +1,10 @@
 """Rendered parts of pages, kept in each process until the data they show changes.
 
-The board page's list of needs is the same for every user of a firm who asks for the same
-filters in the same language, and most requests ask for the first page. Rendering it (fifty
-rows, a count, the filter form) costs far more than the rest of the request, so each process
-keeps what it rendered, keyed by what it depends on.
+The board page's list of needs, and a need's page with its offers, are the same for every
+user of a firm (and for every staff member) in the same language. Rendering them costs far
+more than the rest of the request, so each process keeps what it rendered, keyed by what it
+depends on. A shared part never holds anything of one user's own: its forms carry a
+placeholder for the CSRF token, which each request fills with its own (`board.forms`).
 
 What it depends on in the database is summed up by one number, `board_state.generation`,
 which triggers bump on every write to the tables the board shows (see the migration
@@ -20,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from cachetools import LRUCache
 from flask import Flask, current_app, g
@@ -31,15 +32,19 @@ from board.extensions import db
 
 GENERATION = text("SELECT generation FROM board_state WHERE id = 1")
 GENERATION_READ = "board_generation"
+# Set in `g` while a part every user of a firm shares is rendered.
+SHARED_RENDER = "board_shared_render"
 # How long a rendered part may show the same "days left": a minute at most.
 TIME_BUCKET = 60
 
+T = TypeVar("T")
+
 
 class PageCache:
-    """A bounded, thread-safe map from (generation, key) to rendered HTML."""
+    """A bounded, thread-safe map from (generation, key) to rendered parts of pages."""
 
     def __init__(self, size: int) -> None:
-        self.entries: LRUCache[Hashable, Markup] | None = LRUCache(maxsize=size) if size else None
+        self.entries: LRUCache[Hashable, Any] | None = LRUCache(maxsize=size) if size else None
         self.lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -57,19 +62,38 @@ class PageCache:
         self, generation: int | None, key: tuple[Hashable, ...], render: Callable[[], str]
     ) -> Markup:
         """What `render` gives for `key`, from the cache when this generation rendered it."""
+        return self.fetch_parts(generation, key, lambda: rendered_html(render))
+
+    def fetch_parts(
+        self, generation: int | None, key: tuple[Hashable, ...], render: Callable[[], T]
+    ) -> T:
+        """`fetch` for a render that gives several parts of a page (a title and a body).
+
+        `render` runs as a shared render: it reads what it shows from the database, and an
+        exception (a 404) leaves nothing in the cache.
+        """
         if generation is None or self.entries is None:
-            return rendered_html(render)
+            return shared_render(render)
         full_key = (generation, int(time.time() // TIME_BUCKET), *key)
         with self.lock:
             found = self.entries.get(full_key)
         if found is not None:
             self.hits += 1
-            return found
+            return cast(T, found)
         self.misses += 1
-        rendered = rendered_html(render)
+        rendered = shared_render(render)
         with self.lock:
             self.entries[full_key] = rendered
         return rendered
+
+
+def shared_render(render: Callable[[], T]) -> T:
+    """Run `render` as the render of a part that several users share (see `SHARED_RENDER`)."""
+    setattr(g, SHARED_RENDER, True)
+    try:
+        return render()
+    finally:
+        g.pop(SHARED_RENDER, None)
 
 
 def with_generation(statement: Select[Any]) -> Select[Any]:

@@ -303,15 +303,3 @@ def test_a_row_left_sending_by_a_dead_delivery_is_sent_by_the_sweep_after_the_le
     assert done["reclaimed"] == 1 and done["resent"] == 1
     assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
     assert len(mailbox.messages) == 1
-
-
-def test_the_prepared_sent_mark_writes_what_the_portable_one_writes() -> None:
-    """PostgreSQL marks rows sent with hand-written SQL; SQLite with the Core UPDATE. Adding
-    a column to one and not the other would make the two databases disagree."""
-    sql = deliver._MARK_SENT_SQL.decode()
-    assigned, _, where = sql.partition(" SET ")[2].partition(" WHERE ")
-    prepared = [part.split("=")[0].strip() for part in assigned.split(",")]
-    portable = [getattr(c, "name", c) for c in deliver._MARK_SENT._values]  # type: ignore[attr-defined]
-    assert prepared == portable
-    assert sql.startswith("UPDATE notifications SET ")
-    assert where.split("=")[0].strip() == "id" == deliver._MARK_SENT.whereclause.left.name  # type: ignore[union-attr]

@@ -183,3 +183,81 @@ def test_off_when_the_size_is_zero(app: Flask, reader: FlaskClient) -> None:
     assert counts(app) == (0, 0)
     with app.app_context():
         assert page_cache().generation() is None
+
+
+# A need's page with its offers ---------------------------------------------------------------
+
+
+@pytest.fixture
+def offered(app: Flask, seen: dict[str, int]) -> dict[str, factories.Account]:
+    """Two firms' offers on the poster's need, and a user of each firm concerned."""
+    with app.app_context():
+        need = db.session.get(Need, seen["need"])
+        poster = db.session.get(Member, seen["poster"])
+        rival = factories.make_member("Someș Data", competences=("kotlin",))
+        accounts = {
+            "requester": factories.make_user(poster, email="anna@pleissetal.example"),
+            "colleague": factories.make_user(poster, email="jurgen@pleissetal.example"),
+            "supplier": factories.make_user(rival, email="ioana@somes.example"),
+        }
+        factories.make_offer(need, rival, accounts["supplier"].id, price="11111")
+        reader = db.session.get(Member, seen["reader"])
+        factories.make_offer(need, reader, seen["user"], price="22222")
+        return accounts
+
+
+def signed_in(app: Flask, account: factories.Account) -> FlaskClient:
+    """A browser of its own, signed in as `account`."""
+    client = app.test_client()
+    AuthActions(client).login(account.email, account.password)
+    return client
+
+
+def need_page(client: FlaskClient, need_id: int) -> str:
+    response = client.get(f"/needs/{need_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_need_page_kept_for_the_requester_firm_never_reaches_another_firm(
+    app: Flask, seen: dict[str, int], offered: dict[str, factories.Account]
+) -> None:
+    page = need_page(signed_in(app, offered["requester"]), seen["need"])
+    assert "11,111.00" in page and "22,222.00" in page
+    hits, misses = counts(app)
+    # A colleague of the requester's firm is served the kept page, with a token of their own.
+    colleague = need_page(signed_in(app, offered["colleague"]), seen["need"])
+    assert counts(app) == (hits + 1, misses)
+    assert without_csrf_tokens(colleague) == without_csrf_tokens(page)
+    # Each supplier firm sees its own offer and nothing of the other's.
+    supplier = need_page(signed_in(app, offered["supplier"]), seen["need"])
+    assert "11,111.00" in supplier and "22,222.00" not in supplier
+    reader = factories.Account(seen["user"], "reader@odra.example", factories.PASSWORD, None, None)
+    other = need_page(signed_in(app, reader), seen["need"])
+    assert "22,222.00" in other and "11,111.00" not in other
+
+
+def test_the_forms_of_a_kept_need_page_carry_each_users_own_token(
+    app: Flask, seen: dict[str, int], offered: dict[str, factories.Account]
+) -> None:
+    need_page(signed_in(app, offered["requester"]), seen["need"])
+    colleague = signed_in(app, offered["colleague"])
+    token = CSRF_PATTERN.search(need_page(colleague, seen["need"]))
+    assert token is not None
+    with app.app_context():
+        offer_id = db.session.scalar(text("SELECT id FROM offers WHERE price = 1111100"))
+    response = colleague.post(f"/offers/{offer_id}/shortlist", data={"csrf_token": token.group(1)})
+    assert response.status_code == 302
+    assert "shortlisted" in need_page(colleague, seen["need"])
+
+
+def test_a_new_offer_shows_on_the_kept_need_page_at_once(
+    app: Flask, seen: dict[str, int], offered: dict[str, factories.Account]
+) -> None:
+    requester = signed_in(app, offered["requester"])
+    assert "33,333.00" not in need_page(requester, seen["need"])
+    with app.app_context():
+        firm = factories.make_member("Ceahlău Software", competences=("kotlin",))
+        author = factories.make_user(firm)
+        factories.make_offer(db.session.get(Need, seen["need"]), firm, author.id, price="33333")
+    assert "33,333.00" in need_page(requester, seen["need"])

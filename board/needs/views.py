@@ -13,17 +13,18 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from board.competences import services as competences
 from board.errors import DomainError
-from board.forms import attach_error, currency_choices
+from board.forms import attach_error, currency_choices, with_csrf_tokens
 from board.i18n import enum_choices
 from board.models import Need, NeedStatus, User
 from board.needs import bp, services
 from board.needs.forms import BoardFilterForm, NeedForm, language_choices
 from board.offers import services as offers
-from board.page_cache import arguments_key, page_cache
+from board.page_cache import arguments_key, page_cache, rendered_html
 from board.permissions import (
     acting_user,
     can_cancel_need,
@@ -50,7 +51,7 @@ def board() -> str:
     )
     cache = page_cache()
     content = cache.fetch(cache.generation(), key, lambda: board_list(user))
-    return render_template("needs/board.html", content=content)
+    return render_template("needs/board.html", content=with_csrf_tokens(content))
 
 
 def board_list(user: User) -> str:
@@ -162,11 +163,30 @@ def edit(need_id: int) -> str | Response:
 @login_required
 def detail(need_id: int) -> str:
     user = acting_user()
+    # The page is the same for every user of a firm, and for every staff member.
+    key = (
+        "needs.detail",
+        need_id,
+        str(get_locale()),
+        request.script_root,
+        user.is_staff,
+        user.member_id,
+    )
+    cache = page_cache()
+    title, content = cache.fetch_parts(cache.generation(), key, lambda: need_page(need_id, user))
+    return render_template("needs/detail.html", title=title, content=with_csrf_tokens(content))
+
+
+def need_page(need_id: int, user: User) -> tuple[str, Markup]:
+    """A need's title, and its page below the layout as `user`'s firm sees it."""
     need = get_or_404(Need, need_id, user)
     readable = offers.offers_on(need, user)
     own = [offer for offer in readable if offer.member_id == user.member_id]
-    return render_template(
-        "needs/detail.html", need=need, own_offer=own[0] if own else None, offers=readable
+    own_offer = own[0] if own else None
+    return need.title, rendered_html(
+        lambda: render_template(
+            "needs/_detail.html", need=need, user=user, own_offer=own_offer, offers=readable
+        )
     )
 
 

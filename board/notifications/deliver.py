@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import select as select_module
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from typing import Any
 
-import psycopg
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -234,94 +232,33 @@ _MARK_SENT = (
 )
 
 
-# _MARK_SENT as PostgreSQL runs it, prepared once per database connection.
-_MARK_SENT_NAME = b"board_mark_sent"
-_MARK_SENT_SQL = (
-    b"UPDATE notifications SET status = $1, last_error = '', claimed_at = NULL,"
-    b" sent_at = $2, next_attempt_at = NULL WHERE id = $3"
-)
-
-
 class SentMarks:
-    """Commits that the server has a row's e-mail, each row on its own, as cheaply as it can.
+    """Commits that the server has a row's e-mail, each row on its own, as soon as it has it.
 
     A connection of its own in autocommit mode: each mark is one UPDATE, committed by the
-    database as it runs (no BEGIN, no COMMIT, no ORM flush). On PostgreSQL the UPDATE of a
-    prepared statement is written to the database and its reply read only at the next mark,
-    so the delivery does not wait for it: the mark is with PostgreSQL before the next
-    e-mail's text goes out, and a worker killed with kill -9 re-sends at most the e-mail it
-    had in flight. The commit does not wait for the WAL to reach the disk either
-    (synchronous_commit off, for this connection only while it marks): only a crash of
-    PostgreSQL itself could lose the last few marks, and re-send those e-mails.
+    database as it runs (no BEGIN, no COMMIT, no ORM flush), before the next e-mail's text
+    goes out, so a worker killed with kill -9 re-sends at most the e-mail it had in flight.
+    On PostgreSQL the commit does not wait for the WAL to reach the disk (synchronous_commit
+    off, for this connection while it marks): only a crash of PostgreSQL itself could lose
+    the last few marks, and re-send those e-mails.
     """
 
     def __enter__(self) -> Callable[[int], None]:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgresql = self.connection.dialect.name == "postgresql"
-        if not self.postgresql:
-            return self.mark
-        # The statement is looked for each time: the driver deallocates every prepared
-        # statement of a connection after some commands (DDL, DISCARD).
-        prepared = self.connection.exec_driver_sql(
-            "SELECT set_config('synchronous_commit', 'off', false),"
-            " EXISTS (SELECT FROM pg_prepared_statements WHERE name = %(name)s)",
-            {"name": _MARK_SENT_NAME.decode()},
-        ).one()[1]
-        self.pgconn = self.connection.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
-        self.unread = False
-        if not prepared:
-            self._check(self.pgconn.prepare(_MARK_SENT_NAME, _MARK_SENT_SQL))
-        return self.mark_prepared
+        if self.postgresql:
+            self.connection.exec_driver_sql("SET synchronous_commit TO off")
+        return self.mark
 
     def mark(self, notification_id: int) -> None:
         self.connection.execute(
             _MARK_SENT, {"notification_id": notification_id, "sent_at": utcnow()}
         )
 
-    def mark_prepared(self, notification_id: int) -> None:
-        self.read()
-        values = [
-            NotificationStatus.SENT.value.encode(),
-            utcnow().isoformat().encode(),
-            str(notification_id).encode(),
-        ]
-        self.pgconn.send_query_prepared(_MARK_SENT_NAME, values)
-        while self.pgconn.flush():
-            select_module.select([], [self.pgconn.socket], [])
-        self.unread = True
-
-    def read(self) -> None:
-        """Wait for the reply to the last mark, if it has not been read."""
-        if not self.unread:
-            return
-        self.unread = False
-        results = []
-        while True:
-            while self.pgconn.is_busy():
-                select_module.select([self.pgconn.socket], [], [])
-                self.pgconn.consume_input()
-            result = self.pgconn.get_result()
-            if result is None:
-                break
-            results.append(result)
-        for result in results:
-            self._check(result)
-
-    @staticmethod
-    def _check(result: Any) -> None:
-        if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
-            raise psycopg.DatabaseError(result.error_message.decode(errors="replace"))
-
     def __exit__(self, *exc_info: object) -> None:
         try:
-            if self.postgresql:
-                try:
-                    self.read()
-                except Exception:
-                    self.connection.invalidate()
-                    raise
-                if not self.connection.invalidated:
-                    # The connection goes back to the pool: it must commit as all others do.
-                    self.connection.exec_driver_sql("RESET synchronous_commit")
+            if self.postgresql and not self.connection.invalidated:
+                # The connection goes back to the pool: it must commit as all others do.
+                self.connection.exec_driver_sql("RESET synchronous_commit")
         finally:
             self.connection.close()
