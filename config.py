@@ -80,12 +80,11 @@ class Defaults:
     # Rendered board lists each process keeps (board/page_cache.py); 0 turns the cache off.
     PAGE_CACHE_SIZE = 256
 
-    # E-mail delivery. A send task takes this many outbox rows over one SMTP connection.
-    # Measured with bench/fanout.py (10,000 recipients, 2 pool processes): with an e-mail at
-    # one round trip, what a batch costs once (task, claim, loading, connection, ~27 ms) is
-    # no longer small beside its e-mails: 50, 200 and 500 gave 1,090, 1,401 and 1,494
-    # e-mails/s. 200 keeps the first e-mail at ~0.15 s after approval, and a worker killed
-    # mid-batch leaves at most 200 claimed rows per pool process to wait out MAIL_LEASE.
+    # E-mail delivery. A send task takes this many outbox rows over one SMTP connection: what
+    # a batch costs once (task, claim, loading, connection) is then small beside its e-mails,
+    # the first e-mail still leaves well within a second of an approval, and a worker killed
+    # mid-batch leaves this many claimed rows per pool process to wait out MAIL_LEASE
+    # (bench/README.md has the figures).
     MAIL_BATCH_SIZE = 200
     # Transient failures (4xx, connection trouble) are tried again after a delay that doubles
     # from MAIL_RETRY_DELAY up to MAIL_RETRY_MAX_DELAY, with jitter; the row fails after

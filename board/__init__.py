@@ -220,8 +220,8 @@ def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
         # With late acknowledgement, prefetching more than one message would hold messages
         # hostage behind a long task.
         "worker_prefetch_multiplier": 1,
-        # A pool process is about 90 MB (the board, SQLAlchemy, Celery); one that has grown
-        # well past that is replaced after its task, so a leak cannot grow without bound.
+        # A pool process that has grown well past what the board, SQLAlchemy and Celery take
+        # is replaced after its task, so a leak cannot grow without bound.
         "worker_max_memory_per_child": 200_000,  # KiB
         "task_default_queue": "board",
         # The sweep repairs what a lost message or a dead worker left undone, and sends

@@ -52,8 +52,8 @@ limiter: Limiter
 
 def __getattr__(name: str) -> Any:
     """Create `migrate` and `limiter` on first use: only the web app and its CLI use them, and
-    Flask-Migrate alone (Alembic and every SQLAlchemy dialect it imports) is some 11 MB that
-    each worker process would otherwise carry."""
+    Flask-Migrate imports Alembic and every SQLAlchemy dialect, memory that each worker
+    process would otherwise carry."""
     if name == "migrate":
         from flask_migrate import Migrate
 

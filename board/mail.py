@@ -45,7 +45,7 @@ class PermanentMailError(MailError):
 
 
 class MailPolicy(Compat32):
-    """compat32 writes headers about three times faster than `email.policy.default`.
+    """compat32 writes headers several times faster than `email.policy.default`.
 
     With a content manager, readers of a composed message still have `get_body()` and
     `get_content()`, as on any EmailMessage.
@@ -54,9 +54,9 @@ class MailPolicy(Compat32):
     content_manager = raw_data_manager
 
     # A short ASCII value needs neither folding nor encoding, and compat32 would write it
-    # unchanged; it did so through an `email.header.Header` per header and message, which
-    # cost more than all the rest of writing a message. A longer ASCII value without a place
-    # to fold it (a link, a Message-ID) compat32 moves whole to a continuation line; that is
+    # unchanged, but through an `email.header.Header` per header and message, which costs
+    # more than all the rest of writing a message. A longer ASCII value without a place to
+    # fold it (a link, a Message-ID) compat32 moves whole to a continuation line; that is
     # written here directly too. Other values go through compat32.
     # What compat32 writes for a value that repeats from message to message (the subject of
     # a need's e-mails, in each language) is remembered.
@@ -258,14 +258,14 @@ def wire_bytes(message: EmailMessage) -> bytes:
     """The message as SMTP carries it: `as_bytes` with CRLF line ends.
 
     A message as `build_message` makes it (multipart of text parts in base64) is written
-    here directly: the email package's generator, which copies each part into a buffer of
-    its own and parses the boundary back, cost a third of sending an e-mail over pipelined
+    here directly: the email package's generator copies each part into a buffer of its own
+    and parses the boundary back, which costs as much as sending the e-mail over pipelined
     SMTP. Any other message goes through the generator.
     """
     if message.policy is not POLICY:
         return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     parts = message.get_payload()
-    # The header as build_message writes it (parsing it with get_boundary cost more than
+    # The header as build_message writes it (parsing it with get_boundary costs more than
     # writing the message).
     shape = _ALTERNATIVE.fullmatch(message.get("Content-Type", ""))
     if not (
@@ -379,8 +379,8 @@ class FileTransport:
 def tls_context() -> ssl.SSLContext:
     """The TLS settings of the SMTP connections, made once per set of trusted authorities.
 
-    Loading the system's certificate authorities took ~25 ms, as long as a batch of 50
-    e-mails spent in SMTP, and was done for each connection, even one without TLS.
+    Loading the system's certificate authorities takes as long as a batch of e-mails spends
+    in SMTP; it is done once per process, not for each connection.
     """
     return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 

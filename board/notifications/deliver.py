@@ -50,8 +50,8 @@ def _by_id(model: Any, ids: set[Any], *options: Any) -> dict[int, Any]:
 def load_batch(ids: Sequence[int]) -> list[BatchRow]:
     """Rows with their users and what they are about, in a few queries for the whole batch.
 
-    A row and its user are read as columns: building their ORM entities was most of the
-    batch's load (a batch's rows are all different, while its needs and firms are a few).
+    A row and its user are read as columns: building ORM entities for them would be most of
+    the batch's load (a batch's rows are all different, while its needs and firms are few).
     """
     notifications, users = Notification.__table__.c, User.__table__.c
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -78,8 +78,8 @@ def filter_allows(need_id: ColumnElement[int] | int) -> ColumnElement[bool]:
     """A user without a personal competence filter, or whose filter shares one with the need.
 
     Both are IN over a set the database builds once (a hashed subplan), not EXISTS: inside an
-    OR, a correlated EXISTS runs once per user, and without fresh statistics PostgreSQL ran it
-    as a scan of the whole table each time (1 s for 10,000 users, before the first e-mail).
+    OR, a correlated EXISTS runs once per user, and without fresh statistics PostgreSQL runs
+    it as a scan of the whole table each time.
     """
     filtered = select(user_competences.c.user_id)
     overlapping = select(user_competences.c.user_id).where(
@@ -133,7 +133,7 @@ def fan_out(need_id: int) -> int:
         recipients = match_recipients_query(need_id, [NotifyMode.INSTANT])
         # The first batch is committed and handed out on its own, so its e-mails go out while
         # the rows of everyone else are inserted. Any users will do for it: unordered, the
-        # database stops at the first few instead of sorting every match (~50 ms for 10,000).
+        # database stops at the first few instead of sorting every match.
         first = recipients.order_by(None).limit(current_app.config["MAIL_BATCH_SIZE"])
         dispatched = insert_need_rows("need_match", need_id, first)
         dispatch_sends(dispatched)

@@ -38,8 +38,8 @@ def add_rows(rows: Sequence[dict[str, Any]]) -> None:
     defaults = {"event_id": None, "need_id": None, "offer_id": None, **new_row_values()}
     if not rows:
         return
-    # One statement executed for every row: compiling a 500-row VALUES list cost more than
-    # the insert itself.
+    # One statement executed for every row: compiling a VALUES list of hundreds of rows costs
+    # more than the insert itself.
     statement = _insert().on_conflict_do_nothing(index_elements=["key", "user_id"])
     db.session.execute(statement, [{**defaults, **row} for row in rows])
 
