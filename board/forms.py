@@ -242,10 +242,20 @@ def with_reason(
     """A decision that comes with a reason for the firm concerned (`reason`, required unless
     said otherwise): refused with the form's message when the reason is missing or too long."""
     form = ReasonForm() if required else OptionalReasonForm()
-    if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else _("The form expired."), "error")
-        return redirect(back)
+    if (refusal := refused(form, back)) is not None:
+        return refusal
     return carry_out(lambda: change(form.reason.data or ""), success, done, back)
+
+
+def refused(form: FlaskForm, back: str) -> Response | None:
+    """For a small form posted from a page (a button with a reason or a choice): when it does
+    not validate, say why (its first error, or that the page was too old) and go back there;
+    None when it is valid."""
+    if form.validate_on_submit():
+        return None
+    errors = [error for field in form if field.name != "csrf_token" for error in field.errors]
+    flash(errors[0] if errors else _("The form expired."), "error")
+    return redirect(back)
 
 
 # What a shared part of a page (board/page_cache.py) holds where a form's CSRF token goes:

@@ -107,6 +107,18 @@ POLICY = MailPolicy()
 SMTP_POLICY = POLICY.clone(linesep="\r\n")
 
 
+class Letter(NamedTuple):
+    """What an e-mail says, before it is written as a message: the recipient, the subject, a
+    text and an HTML body, and the Message-ID and other headers it should carry."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    message_id: str | None = None
+    headers: Mapping[str, str] | None = None
+
+
 def compose(
     *,
     to: str,
@@ -118,33 +130,20 @@ def compose(
 ) -> EmailMessage:
     """Build a text + HTML message from `templates/email/<template>.txt` and `.html`."""
     _refuse_line_breaks({"To": to, "Message-ID": message_id or "", **(headers or {})})
-    return build_message(
-        to=to,
-        subject=subject,
-        text=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
-        message_id=message_id,
-        headers=headers,
-    )
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    return build_message(Letter(to, subject, text, html, message_id, headers))
 
 
-def build_message(
-    *,
-    to: str,
-    subject: str,
-    text: str,
-    html: str,
-    message_id: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> EmailMessage:
+def build_message(letter: Letter) -> EmailMessage:
     """A multipart/alternative message of a text and an HTML body, both UTF-8."""
     message = EmailMessage(policy=POLICY)
-    for name, value in _fields(to, subject, message_id, headers).items():
+    for name, value in _fields(letter).items():
         message[name] = value
     message["MIME-Version"] = "1.0"
     message["Content-Type"] = _alternative()
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
+    message.attach(_text_part(letter.text, "plain"))
+    message.attach(_text_part(letter.html, "html"))
     return message
 
 
@@ -156,40 +155,30 @@ class Outgoing(NamedTuple):
     data: bytes
 
 
-def build_outgoing(
-    *,
-    to: str,
-    subject: str,
-    text: str,
-    html: str,
-    message_id: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Outgoing | EmailMessage:
+def build_outgoing(letter: Letter) -> Outgoing | EmailMessage:
     """`build_message`, written straight to the bytes `wire_bytes` would give for it.
 
     An address that is not a bare ASCII one (a name, SMTPUTF8) gets the EmailMessage.
     """
-    fields = _fields(to, subject, message_id, headers)
+    fields = _fields(letter)
     sender = _address(fields["From"])
     others = ("Sender", "Cc", "Bcc", "Resent-Bcc")
     if any(name in fields for name in others) or not (
-        _BARE_ADDRESS.fullmatch(to) and sender.isascii()
+        _BARE_ADDRESS.fullmatch(letter.to) and sender.isascii()
     ):
-        return build_message(
-            to=to, subject=subject, text=text, html=html, message_id=message_id, headers=headers
-        )
+        return build_message(letter)
     fold = SMTP_POLICY.fold_binary
     content_type = _alternative()
     chunks = [fold(name, value) for name, value in fields.items()]
     chunks.append(b"MIME-Version: 1.0\r\n")
     chunks.append(fold("Content-Type", content_type))
     delimiter = f"\r\n--{_ALTERNATIVE.fullmatch(content_type)[1]}\r\n".encode("ascii")  # type: ignore[index]
-    for number, (content, subtype) in enumerate(((text, "plain"), (html, "html"))):
+    for number, (content, subtype) in enumerate(((letter.text, "plain"), (letter.html, "html"))):
         chunks.append(delimiter if number else b"\r\n" + delimiter[2:])
         chunks.append(_PART_HEADERS[subtype])
         chunks.append(base64.encodebytes(content.encode()).replace(b"\n", b"\r\n"))
     chunks.append(delimiter[:-2] + b"--\r\n")
-    return Outgoing(sender, [to], b"".join(chunks))
+    return Outgoing(sender, [letter.to], b"".join(chunks))
 
 
 # A text part's headers and the blank line after them, as `_text_part` makes and
@@ -203,19 +192,18 @@ _PART_HEADERS = {
 }
 
 
-def _fields(
-    to: str, subject: str, message_id: str | None, headers: Mapping[str, str] | None
-) -> dict[str, str]:
+def _fields(letter: Letter) -> dict[str, str]:
     """A message's headers before MIME-Version, in their order; refuses line breaks."""
     config = current_app.config
+    domain = config["MAIL_FROM"].rpartition("@")[2]
     # A subject carries user text (a need's title): line breaks in it would end the header.
     fields = {
-        "Subject": " ".join(subject.split()),
+        "Subject": " ".join(letter.subject.split()),
         "From": _from_header(config["MAIL_SENDER_NAME"], config["MAIL_FROM"]),
-        "To": to,
+        "To": letter.to,
         "Date": _date_header(datetime.now(UTC).replace(microsecond=0)),
-        "Message-ID": message_id or make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2]),
-        **(headers or {}),
+        "Message-ID": letter.message_id or make_msgid(domain=domain),
+        **(letter.headers or {}),
     }
     _refuse_line_breaks(fields)
     return fields
@@ -309,6 +297,10 @@ def _plain_leaf(part: Any) -> bool:
 # What became of messages handed to `submit`, in the order they were handed: each one's key,
 # and None if the server took the message, or why it did not.
 Outcomes = list[tuple[Any, MailError | None]]
+# A message as the board hands it to a transport.
+Message = EmailMessage | Outgoing
+# Work done while the server works on what was written (see SMTPTransport.submit).
+Meanwhile = Callable[[], object] | None
 
 
 class Transport(Protocol):
@@ -317,12 +309,7 @@ class Transport(Protocol):
 
     def send(self, message: EmailMessage) -> None: ...
 
-    def submit(
-        self,
-        key: Any,
-        message: EmailMessage | Outgoing,
-        meanwhile: Callable[[], object] | None = None,
-    ) -> Outcomes: ...
+    def submit(self, key: Any, message: Message, meanwhile: Meanwhile = None) -> Outcomes: ...
 
     def finish(self) -> Outcomes: ...
 
@@ -349,12 +336,7 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def submit(
-        self,
-        key: Any,
-        message: EmailMessage | Outgoing,
-        meanwhile: Callable[[], object] | None = None,
-    ) -> Outcomes:
+    def submit(self, key: Any, message: Message, meanwhile: Meanwhile = None) -> Outcomes:
         """Write the message now; its outcome."""
         if isinstance(message, Outgoing):
             self._write(message.data.replace(b"\r\n", b"\n"), message.recipients[0])
@@ -478,12 +460,7 @@ class SMTPTransport:
         if error is not None:
             raise error
 
-    def submit(
-        self,
-        key: Any,
-        message: EmailMessage | Outgoing,
-        meanwhile: Callable[[], object] | None = None,
-    ) -> Outcomes:
+    def submit(self, key: Any, message: Message, meanwhile: Meanwhile = None) -> Outcomes:
         """Start sending a message; the outcomes learnt meanwhile, in order: the waiting
         message's, then this one's unless it waits in turn.
 

@@ -217,7 +217,7 @@ def test_the_bytes_written_directly_are_what_the_generator_writes(
     """`wire_bytes` writes the board's messages itself; `as_bytes` is the reference."""
     from email.message import EmailMessage
 
-    from board.mail import build_message, wire_bytes
+    from board.mail import Letter, build_message, wire_bytes
 
     long_link = "<http://board.example/account/unsubscribe/" + "MTIz.Ab-c_d" * 12 + ">"
     with app.app_context():
@@ -229,15 +229,17 @@ def test_the_bytes_written_directly_are_what_the_generator_writes(
         ]:
             messages.append(
                 build_message(
-                    to="Jürgen <j@odra.example>",
-                    subject=subject,
-                    text=text,
-                    html=html,
-                    headers={"List-Unsubscribe": long_link},
+                    Letter(
+                        to="Jürgen <j@odra.example>",
+                        subject=subject,
+                        text=text,
+                        html=html,
+                        headers={"List-Unsubscribe": long_link},
+                    )
                 )
             )
         # Not what build_message makes: the generator writes them.
-        preamble = build_message(to="a@odra.example", subject="s", text="t", html="h")
+        preamble = build_message(Letter(to="a@odra.example", subject="s", text="t", html="h"))
         preamble.preamble = "This is a multipart message."
         single = EmailMessage()
         single["To"] = "a@odra.example"
@@ -306,7 +308,7 @@ def test_outgoing_bytes_are_the_bytes_of_the_same_message_built_and_written(
 
     monkeypatch.setattr(mail, "_alternative", lambda: 'multipart/alternative; boundary="b-1"')
     monkeypatch.setattr(mail, "_date_header", lambda moment: "Mon, 23 Nov 2026 10:00:00 +0000")
-    arguments = dict(
+    letter = mail.Letter(
         to="user1@firm0001.example",
         subject=subject,
         text=text,
@@ -315,8 +317,8 @@ def test_outgoing_bytes_are_the_bytes_of_the_same_message_built_and_written(
         headers=headers,
     )
     with app.app_context():
-        outgoing = mail.build_outgoing(**arguments)
-        expected = mail.wire_bytes(mail.build_message(**arguments))
+        outgoing = mail.build_outgoing(letter)
+        expected = mail.wire_bytes(mail.build_message(letter))
     assert isinstance(outgoing, mail.Outgoing)
     assert outgoing.data == expected
     assert outgoing.recipients == ["user1@firm0001.example"]
@@ -337,33 +339,37 @@ def test_outgoing_leaves_other_addresses_to_the_email_package(
 ) -> None:
     from email.message import EmailMessage
 
-    from board.mail import build_outgoing
+    from board.mail import Letter, build_outgoing
 
     with app.app_context():
-        message = build_outgoing(to=to, subject="s", text="t", html="h", headers=headers)
+        message = build_outgoing(Letter(to=to, subject="s", text="t", html="h", headers=headers))
     assert isinstance(message, EmailMessage)
     assert message["To"] == to
 
 
 def test_outgoing_bytes_refuse_a_line_break_in_a_header(app: Flask) -> None:
-    from board.mail import build_outgoing
+    from board.mail import Letter, build_outgoing
 
     with app.app_context(), pytest.raises(ValueError, match="line break"):
         build_outgoing(
-            to="a@odra.example",
-            subject="s",
-            text="t",
-            html="h",
-            headers={"List-Unsubscribe": "<http://x>\r\nBcc: victim@odra.example"},
+            Letter(
+                to="a@odra.example",
+                subject="s",
+                text="t",
+                html="h",
+                headers={"List-Unsubscribe": "<http://x>\r\nBcc: victim@odra.example"},
+            )
         )
 
 
 def test_outgoing_bytes_are_written_to_files_without_smtp(app: Flask, tmp_path: Path) -> None:
-    from board.mail import build_outgoing
+    from board.mail import Letter, build_outgoing
 
     app.config.update(SMTP_URL=None, MAIL_FOLDER=str(tmp_path))
     with app.app_context(), open_transport() as transport:
-        outgoing = build_outgoing(to="a@odra.example", subject="Hej", text="Łódź\n", html="<p/>")
+        outgoing = build_outgoing(
+            Letter(to="a@odra.example", subject="Hej", text="Łódź\n", html="<p/>")
+        )
         assert transport.submit(1, outgoing) == [(1, None)]
     (path,) = tmp_path.glob("*.eml")
     message = message_from_bytes(path.read_bytes(), policy=policy.default)

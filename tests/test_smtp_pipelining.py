@@ -36,10 +36,12 @@ SENT = NotificationStatus.SENT
 def invitation(app: Flask, to: str = "ala@odra.example") -> EmailMessage:
     with app.app_context():
         return mail.build_message(
-            to=to,
-            subject="Invitation to Odra",
-            text=f"Hello {to},\n.a line with a dot\nŻółć\n",
-            html=f"<p>Hello {to},</p>",
+            mail.Letter(
+                to=to,
+                subject="Invitation to Odra",
+                text=f"Hello {to},\n.a line with a dot\nŻółć\n",
+                html=f"<p>Hello {to},</p>",
+            )
         )
 
 

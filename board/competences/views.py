@@ -14,7 +14,7 @@ from board.competences import bp
 from board.competences import services as competences
 from board.competences.forms import CompetenceForm, MergeForm
 from board.errors import DomainError
-from board.forms import attach_error
+from board.forms import attach_error, refused
 from board.models import Competence
 from board.permissions import acting_user, get_or_404, staff_required
 from board.web import carry_out
@@ -60,17 +60,14 @@ def taxonomy() -> str | Response:
 def rename_competence(competence_id: int) -> Response:
     competence = get_or_404(Competence, competence_id)
     form = CompetenceForm()
-    back = url_for("competences.taxonomy", _anchor=f"competence-{competence.id}")
-    if not form.validate_on_submit():
-        errors = form.name.errors or form.area.errors or [_("The form expired.")]
-        flash(errors[0], "error")
-        return redirect(back)
+    if (refusal := refused(form, taxonomy_page(competence))) is not None:
+        return refusal
     return carry_out(
         lambda: competences.rename_competence(
             competence, form.name.data, form.area.data, acting_user()
         ),
         _("The competence is renamed; firms and needs keep it."),
-        back,
+        taxonomy_page(competence),
     )
 
 
@@ -81,7 +78,7 @@ def retire_competence(competence_id: int) -> Response:
     return carry_out(
         lambda: competences.retire_competence(competence, acting_user()),
         _("%(name)s is retired: new forms no longer offer it.", name=competence.name),
-        url_for("competences.taxonomy", _anchor=f"competence-{competence.id}"),
+        taxonomy_page(competence),
     )
 
 
@@ -92,7 +89,7 @@ def restore_competence(competence_id: int) -> Response:
     return carry_out(
         lambda: competences.restore_competence(competence, acting_user()),
         _("%(name)s is offered in forms again.", name=competence.name),
-        url_for("competences.taxonomy", _anchor=f"competence-{competence.id}"),
+        taxonomy_page(competence),
     )
 
 
@@ -101,13 +98,16 @@ def restore_competence(competence_id: int) -> Response:
 def merge_competence(competence_id: int) -> Response:
     competence = get_or_404(Competence, competence_id)
     form = merge_form()
-    back = url_for("competences.taxonomy", _anchor=f"competence-{competence.id}")
-    if not form.validate_on_submit():
-        flash(form.into.errors[0] if form.into.errors else _("The form expired."), "error")
-        return redirect(back)
+    if (refusal := refused(form, taxonomy_page(competence))) is not None:
+        return refusal
     survivor = get_or_404(Competence, int(form.into.data))
     return carry_out(
         lambda: competences.merge_competences(competence, survivor, acting_user()),
         _("%(old)s is merged into %(new)s.", old=competence.name, new=survivor.name),
-        back,
+        taxonomy_page(competence),
     )
+
+
+def taxonomy_page(competence: Competence) -> str:
+    """The taxonomy page, at this competence."""
+    return url_for("competences.taxonomy", _anchor=f"competence-{competence.id}")

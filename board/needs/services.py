@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
@@ -40,6 +40,7 @@ from board.notifications import announce
 from board.pagination import Page, offset, paginate
 from board.permissions import visible_needs
 from board.rendering import render_markdown
+from board.states import move
 
 # An open need with no award this long after its deadline expires.
 EXPIRY_AFTER_DEADLINE = timedelta(days=30)
@@ -147,19 +148,9 @@ def transition(
 ) -> AuditEvent:
     """Move a need to `target` if it is in one of `allowed` states, as one atomic update.
 
-    The status is compared and set by the database in one statement, so two requests racing
-    for the same change (two accepts, an approve and a cancel) cannot both win.
+    The change is audited as `action` by `actor`, with `detail`.
     """
-    now = utcnow()
-    result = db.session.execute(
-        update(Need)
-        .where(Need.id == need.id, Need.status.in_(allowed))
-        .values(status=target, updated_at=now, **values)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise InvalidTransition(refusal or MESSAGES[target]())
+    move(need, allowed, target, refusal or MESSAGES[target](), updated_at=utcnow(), **values)
     return audit.record(action, need, actor, **(detail or {}))
 
 
@@ -193,52 +184,49 @@ def approve_need(need: Need, staff: User) -> None:
     db.session.commit()
 
 
-def reject_need(need: Need, staff: User, reason: str) -> None:
-    """Refuse a need, saying why; its author may edit it and submit it again."""
+def _moderate(
+    need: Need,
+    staff: User,
+    allowed: NeedStatus,
+    target: NeedStatus,
+    reason: str,
+    tell: Callable[[Need, AuditEvent], None],
+) -> None:
+    """A staff decision on a need that gives its firm a reason, which the firm is told."""
     event = transition(
         need,
-        (NeedStatus.PENDING,),
-        NeedStatus.REJECTED,
-        "need.rejected",
+        (allowed,),
+        target,
+        f"need.{target.value}",
         staff,
         {"reason": reason},
         moderated_at=utcnow(),
         moderation_reason=reason,
     )
-    announce.need_rejected(need, event)
+    tell(need, event)
     db.session.commit()
+
+
+def reject_need(need: Need, staff: User, reason: str) -> None:
+    """Refuse a need, saying why; its author may edit it and submit it again."""
+    _moderate(need, staff, NeedStatus.PENDING, NeedStatus.REJECTED, reason, announce.need_rejected)
 
 
 def request_changes(need: Need, staff: User, reason: str) -> None:
     """Send a need back to its author with what to change."""
-    event = transition(
+    _moderate(
         need,
-        (NeedStatus.PENDING,),
-        NeedStatus.CHANGES_REQUESTED,
-        "need.changes_requested",
         staff,
-        {"reason": reason},
-        moderated_at=utcnow(),
-        moderation_reason=reason,
+        NeedStatus.PENDING,
+        NeedStatus.CHANGES_REQUESTED,
+        reason,
+        announce.need_changes_requested,
     )
-    announce.need_changes_requested(need, event)
-    db.session.commit()
 
 
 def hide_need(need: Need, staff: User, reason: str) -> None:
     """Take an open need off the board, saying why; its firm is told."""
-    event = transition(
-        need,
-        (NeedStatus.OPEN,),
-        NeedStatus.HIDDEN,
-        "need.hidden",
-        staff,
-        {"reason": reason},
-        moderated_at=utcnow(),
-        moderation_reason=reason,
-    )
-    announce.need_hidden(need, event)
-    db.session.commit()
+    _moderate(need, staff, NeedStatus.OPEN, NeedStatus.HIDDEN, reason, announce.need_hidden)
 
 
 def unhide_need(need: Need, staff: User) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from board.extensions import db
-from board.mail import Outgoing, build_message, build_outgoing, compose
+from board.mail import Letter, Outgoing, build_message, build_outgoing, compose
 from board.models import (
     Application,
     AuditEvent,
@@ -110,6 +110,11 @@ class BatchRow:
     need: Need | None
     offer: Offer | None
     event: AuditEvent | None
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """The headers that let a mail client unsubscribe in one click (RFC 8058)."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def address_recipient(notification: Notification) -> Recipient:
@@ -271,7 +276,7 @@ class Composer:
         if not self.is_due(notification):
             return None
         if notification.kind == "need_match" and notification.need is not None:
-            return build_outgoing(**self._match_arguments(notification))
+            return build_outgoing(self._match_letter(notification))
         return self.compose_plain(notification)
 
     def compose_match(self, notification: Notification) -> EmailMessage:
@@ -282,10 +287,10 @@ class Composer:
         bodies are rendered once per need, firm and language with a placeholder for each of
         these, and filled in per user: HTML-escaped in the HTML part, as they are in the text.
         """
-        return build_message(**self._match_arguments(notification))
+        return build_message(self._match_letter(notification))
 
-    def _match_arguments(self, notification: Notification) -> dict[str, Any]:
-        """`build_message`'s arguments for a need_match e-mail, from its firm's shared bodies."""
+    def _match_letter(self, notification: Notification) -> Letter:
+        """A need_match e-mail for its recipient, from their firm's shared bodies."""
         user = notification.user
         key = (notification.need_id, user.member_id, user.locale)
         shared = self.shared.get(key)
@@ -295,17 +300,14 @@ class Composer:
         unsubscribe_url = self.unsubscribe_url(user.id)
         values = {_NAME: user.display_name, _UNSUBSCRIBE: unsubscribe_url}
         escaped = {name: str(escape(value)) for name, value in values.items()}
-        return {
-            "to": user.email,
-            "subject": subject,
-            "text": "".join([values.get(piece, piece) for piece in text]),
-            "html": "".join([escaped.get(piece, piece) for piece in html]),
-            "message_id": f"<notification-{notification.id}@{self.domain}>",
-            "headers": {
-                "List-Unsubscribe": f"<{unsubscribe_url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        }
+        return Letter(
+            to=user.email,
+            subject=subject,
+            text="".join([values.get(piece, piece) for piece in text]),
+            html="".join([escaped.get(piece, piece) for piece in html]),
+            message_id=f"<notification-{notification.id}@{self.domain}>",
+            headers=unsubscribe_headers(unsubscribe_url),
+        )
 
     def unsubscribe_url(self, user_id: int) -> str:
         """The user's one-click unsubscribe link: the URL is built once, the token per user."""
@@ -369,8 +371,7 @@ class Composer:
                 unsubscribe_url = self.unsubscribe_url(user.id)
             context["unsubscribe_url"] = unsubscribe_url
             context["account_url"] = self.url("account.settings")
-            headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            headers.update(unsubscribe_headers(unsubscribe_url))
         if need is not None and notification.kind in ("need_match", "deadline_reminder"):
             context["competences"], context["score"] = self.matched(need, user.member_id)
         if notification.kind in ACCOUNT_LINKS:

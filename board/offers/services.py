@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +19,7 @@ from board.models import CURRENCIES, Member, Need, NeedStatus, Offer, OfferStatu
 from board.needs.services import transition
 from board.notifications import announce
 from board.permissions import visible_offers
+from board.states import move
 
 LIVE = (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
 
@@ -76,16 +77,8 @@ def _move(
     message: str,
     **values: object,
 ) -> None:
-    """Set an offer's status if it is still in one of `allowed`, atomically."""
-    result = db.session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status.in_(allowed))
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise InvalidTransition(message)
+    """Set an offer's status if it is still in one of `allowed` (see `board.states.move`)."""
+    move(offer, allowed, target, message, updated_at=utcnow(), **values)
 
 
 def withdraw_offer(offer: Offer, actor: User) -> None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board.errors import DomainError
+from board.forms import refused
 from board.models import Need, Offer, ReportReason
 from board.permissions import acting_user, get_or_404, member_required
 from board.reports import bp, services
@@ -15,10 +16,8 @@ from board.reports.forms import ReportForm
 
 def _file(back: str, need: Need | None = None, offer: Offer | None = None) -> Response:
     form = ReportForm()
-    if not form.validate_on_submit():
-        errors = form.reason.errors or form.comment.errors or [_("The form expired.")]
-        flash(errors[0], "error")
-        return redirect(back)
+    if (refusal := refused(form, back)) is not None:
+        return refusal
     try:
         services.file_report(
             acting_user(), ReportReason(form.reason.data), form.comment.data or "", need, offer

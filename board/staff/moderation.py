@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board.forms import with_reason
+from board.forms import refused, with_reason
 from board.models import Need, Offer, Report
 from board.needs import services as needs_services
 from board.offers import services as offers_services
@@ -123,11 +123,8 @@ def reports() -> str:
 def resolve_report(report_id: int) -> Response:
     report = get_or_404(Report, report_id)
     form = ResolveForm()
-    if not form.validate_on_submit():
-        flash(
-            form.resolution.errors[0] if form.resolution.errors else _("The form expired."), "error"
-        )
-        return redirect(url_for("staff.reports"))
+    if (refusal := refused(form, url_for("staff.reports"))) is not None:
+        return refusal
     return carry_out(
         lambda: reports_services.resolve_report(report, acting_user(), form.resolution.data),
         _("The report is closed."),
