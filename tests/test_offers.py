@@ -206,6 +206,39 @@ def test_accepting_an_offer_closes_the_need_and_declines_the_others(
     ])  # fmt: skip
 
 
+def test_a_firm_declined_before_the_award_gets_no_second_outcome_e_mail(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        tatry = factories.make_member("Tatry Apps", competences=("kotlin",))
+        third = factories.make_user(tatry, email="ewa@tatry.example")
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id, price="80000")
+    send_offer(app, third, scene.need_id, price="90000")
+    winner, declined, _waiting = offers(app, scene.need_id)
+    requester = signed_in(app, scene.requester)
+    submit(requester, f"/offers/{declined.id}/decline", {"reason": "Too far"}, form_page="/needs")
+    mailbox.wait_for(1, to=scene.rival.email)
+    mailbox.clear()
+
+    response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
+    assert response.status_code == 302
+    # The winner's two users and the one firm still waiting hear the outcome; the firm
+    # declined earlier has had its answer.
+    messages = mailbox.wait_for(3)
+    subjects = sorted((m["To"], m["Subject"].split(":")[0]) for m in messages)
+    assert subjects == [
+        ("elena@ceahlau.example", "Your offer was accepted"),
+        ("ewa@tatry.example", "A need you offered on was awarded to another firm"),
+        ("mihai@ceahlau.example", "Your offer was accepted"),
+    ]
+    assert mailbox.to(scene.rival.email) == []
+    assert [o.status for o in offers(app, scene.need_id)] == [
+        OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.DECLINED,
+    ]  # fmt: skip
+    assert offers(app, scene.need_id)[1].decline_reason == "Too far"
+
+
 @pytest.mark.parametrize(
     "action, start",
     [
