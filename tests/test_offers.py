@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -237,6 +238,44 @@ def test_a_firm_declined_before_the_award_gets_no_second_outcome_e_mail(
         OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.DECLINED,
     ]  # fmt: skip
     assert offers(app, scene.need_id)[1].decline_reason == "Too far"
+
+
+def offer_cells(client: FlaskClient, title: str) -> list[str]:
+    """The cells of the row of /needs/mine that shows the need `title`, as text."""
+    page = client.get("/needs/mine").get_data(as_text=True)
+    rows = [row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if title in row]
+    assert len(rows) == 1, f"{len(rows)} rows show {title!r} on /needs/mine"
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td>(.*?)</td>", rows[0], re.S)
+    ]
+
+
+def test_my_needs_counts_every_offer_an_awarded_need_received(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        need = db.session.get(Need, scene.need_id)
+        late = factories.make_member("Tatry Apps", competences=("kotlin",))
+        gone = factories.make_member("Wisla Cloud", competences=("kotlin",))
+        spam = factories.make_member("Spam Sp", competences=("kotlin",))
+        factories.make_offer(need, late, status=OfferStatus.DECLINED)
+        factories.make_offer(need, gone, status=OfferStatus.WITHDRAWN)
+        hidden = factories.make_offer(need, spam)
+        hidden.hidden_at = utcnow()
+        db.session.commit()
+        title = need.title
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id, price="80000")
+    requester = signed_in(app, scene.requester)
+    assert offer_cells(requester, title)[-1] == "3"
+    winner = next(o for o in offers(app, scene.need_id) if o.member_id == scene.supplier.member_id)
+    response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
+    assert response.status_code == 302
+    # Accepted, declined at the award, declined before it: three offers; the withdrawn one
+    # and the one staff hid from the requester are not among them.
+    cells = offer_cells(requester, title)
+    assert cells[1] == "awarded" and cells[-1] == "3"
 
 
 @pytest.mark.parametrize(
