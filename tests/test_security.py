@@ -187,3 +187,65 @@ def test_the_longest_need_a_form_takes_fits_under_the_size_limit(
     response = member_client.post("/needs/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert needs_stored(app) == 1
+
+
+PRIVATE = "private, no-store"
+
+
+def test_no_response_to_a_signed_in_user_is_kept_by_a_cache(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        odra = factories.make_member("Odra Software", competences=("kotlin",))
+        member = factories.make_user(odra)
+        need_id = factories.make_need(odra, member.id).id
+    signing_in = AuthActions(client).login(member.email, member.password)
+    assert signing_in.status_code == 302
+    answers = {"the redirect after signing in": signing_in}
+    for path in ("/", "/needs", "/needs/mine", f"/needs/{need_id}", "/offers", "/account"):
+        answers[path] = client.get(path)
+    answers["a redirect"] = client.get("/login")
+    answers["a 404 page"] = client.get("/no-such-page")
+    answers["a 403 page"] = client.get("/staff")
+    answers["a 405 page"] = client.get("/logout")
+    too_large = {
+        "description": "x" * (2 * 1024 * 1024),
+        "csrf_token": csrf_token(client, "/needs/new"),
+    }
+    answers["a 413 page"] = client.post("/needs/new", data=too_large)
+    assert [r.status_code for r in answers.values()] == [
+        302,
+        302,
+        200,
+        200,
+        200,
+        200,
+        200,
+        302,
+        404,
+        403,
+        405,
+        413,
+    ]
+    for what, response in answers.items():
+        assert response.headers.get("Cache-Control") == PRIVATE, what
+    # Static files keep their own caching, signed in or not.
+    stylesheet = client.get("/static/css/board.css")
+    assert stylesheet.status_code == 200
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")
+
+
+def test_the_500_page_of_a_signed_in_user_is_not_kept_by_a_cache(app: Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/explode")
+    def explode() -> str:
+        raise RuntimeError("boom")
+
+    with app.app_context():
+        member = factories.make_user(factories.make_member("Odra Software"))
+    client = app.test_client()
+    AuthActions(client).login(member.email, member.password)
+    response = client.get("/explode")
+    assert response.status_code == 500
+    assert response.headers.get("Cache-Control") == PRIVATE
