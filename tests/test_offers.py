@@ -247,7 +247,7 @@ def offer_cells(client: FlaskClient, title: str) -> list[str]:
     assert len(rows) == 1, f"{len(rows)} rows show {title!r} on /needs/mine"
     return [
         re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<td>(.*?)</td>", rows[0], re.S)
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
     ]
 
 
