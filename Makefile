@@ -34,13 +34,15 @@ chromium:
 	}
 
 # The board on the embedded default: SQLite, tasks in-process, e-mails as files, demo data.
+# Links in its e-mails lead to the address it serves, unless BASE_URL names another.
+RUN_ENV = env -u DATABASE_URL -u REDIS_URL -u SMTP_URL BASE_URL='$(or $(BASE_URL),http://$(HOST):$(PORT))'
 run: install
-	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board init
-	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board seed-demo
+	$(RUN_ENV) $(FLASK) board init
+	$(RUN_ENV) $(FLASK) board seed-demo
 	@echo "The board is at http://$(HOST):$(PORT)/ — demo logins are in README.md."
 	trap 'kill 0' INT TERM EXIT; \
-	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) board sweep --every 60 & \
-	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(FLASK) run --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(FLASK) board sweep --every 60 & \
+	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # One test process per CPU, at most four (tests/conftest.py gives each its own databases).
 test: install-dev chromium

@@ -17,6 +17,7 @@ ENVIRONMENT_SETTINGS = (
     "SECRET_KEY",
     "BASE_URL",
     "PROXY_COUNT",
+    "MAX_CONTENT_LENGTH",
     "CLUSTER_TIMEZONE",
     "LOG_LEVEL",
     "MAIL_BATCH_SIZE",
@@ -48,6 +49,10 @@ class Defaults:
     SECRET_KEY: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     PROXY_COUNT = 0
+    # The largest request body, in bytes: a larger one is refused with the 413 page before
+    # anything reads it. The longest form, a need of 20,000 four-byte characters, is a quarter
+    # of it once encoded.
+    MAX_CONTENT_LENGTH = 1024 * 1024
     # Offer deadlines end at midnight here; dates on pages are shown in this zone.
     CLUSTER_TIMEZONE = "Europe/Warsaw"
     LOG_LEVEL = "INFO"
@@ -118,8 +123,12 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         default = getattr(Defaults, name)
         if isinstance(default, bool | str) or default is None:
             settings[name] = value
-        else:
+            continue
+        try:
             settings[name] = type(default)(value)
+        except ValueError:
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            raise ValueError(f"{name} must be {kind}, not {value!r}") from None
     return settings
 
 

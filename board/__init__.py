@@ -125,7 +125,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Load defaults, then the environment, then the test mapping; check and derive the rest."""
     app.config.from_object(config.Defaults)
     if test_config is None:
-        app.config.update(config.from_environment())
+        try:
+            app.config.update(config.from_environment())
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from exc
     else:
         app.config.update(test_config)
     production = app.config["BOARD_ENV"] == "production"
@@ -140,6 +143,11 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.setdefault("MAIL_FOLDER", str(instance / "mail"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ConfigurationError(
+            f"MAX_CONTENT_LENGTH must be a positive whole number of bytes, not {limit!r}"
+        )
     try:
         ZoneInfo(app.config["CLUSTER_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from babel.units import format_unit
+from flask import Flask, current_app, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -50,6 +52,11 @@ def register_error_handlers(app: Flask) -> None:
             403: _("You do not have permission to see this page."),
             404: _("This page does not exist, or you cannot see it."),
             405: _("This address does not accept that kind of request."),
+            413: _(
+                "What you sent is too large: the board takes at most %(size)s at once. "
+                "Nothing was saved. Go back, shorten the text and send it again.",
+                size=size_text(current_app.config["MAX_CONTENT_LENGTH"]),
+            ),
             429: _("Too many attempts. Please wait a minute and try again."),
         }
         # A bad request refused with a reason of our own says more than the generic message.
@@ -67,3 +74,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         message = _("Something went wrong on our side. The error has been logged.")
         return render_template("errors/500.html", message=message), 500
+
+
+def size_text(size: int) -> str:
+    """A number of bytes as the reader writes it: "1 MB", "300 kB"."""
+    value, unit = float(size), "digital-byte"
+    for larger in ("digital-kilobyte", "digital-megabyte", "digital-gigabyte"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return format_unit(value, unit, length="short", format="#,##0.#", locale=get_locale())

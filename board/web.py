@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from jinja2 import StrictUndefined
 from werkzeug.routing import IntegerConverter, Map
 
@@ -42,6 +43,14 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def keep_out_of_caches(response: Response) -> Response:
+    """Tell every cache, the browser's and shared ones, not to keep what a signed-in user got:
+    their pages, redirects and error pages are theirs alone. Static files keep their caching."""
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -136,6 +145,9 @@ def refuse_nul() -> None:
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.before_request(refuse_nul)
+    # Registered first, so it runs last: the security headers are set even if loading the
+    # user fails here.
+    app.after_request(keep_out_of_caches)
     app.after_request(add_security_headers)
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

@@ -35,9 +35,32 @@ def test_production_sends_cookies_over_https_only() -> None:
 
 
 def test_environment_overrides_defaults_with_their_types() -> None:
-    environ = {"DATABASE_URL": "sqlite:////tmp/x.sqlite", "PROXY_COUNT": "2", "REDIS_URL": ""}
+    environ = {
+        "DATABASE_URL": "sqlite:////tmp/x.sqlite",
+        "PROXY_COUNT": "2",
+        "REDIS_URL": "",
+        "MAX_CONTENT_LENGTH": "2097152",
+    }
     settings = config.from_environment(environ)
-    assert settings == {"DATABASE_URL": "sqlite:////tmp/x.sqlite", "PROXY_COUNT": 2}
+    assert settings == {
+        "DATABASE_URL": "sqlite:////tmp/x.sqlite",
+        "PROXY_COUNT": 2,
+        "MAX_CONTENT_LENGTH": 2097152,
+    }
+
+
+@pytest.mark.parametrize("value", ["2MB", "0", "-1", "1.5"])
+def test_a_request_size_limit_that_is_no_number_of_bytes_stops_the_start(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARD_INSTANCE_PATH", str(tmp_path))
+    for name in config.ENVIRONMENT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", value)
+    with pytest.raises(
+        ConfigurationError, match=r"MAX_CONTENT_LENGTH must be a (positive )?whole number"
+    ):
+        create_app()
 
 
 def test_embedded_default_is_sqlite_in_the_instance_folder_with_files_for_mail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -204,6 +205,77 @@ def test_accepting_an_offer_closes_the_need_and_declines_the_others(
         ("offer.accepted", "offer", winner.id),
         ("offer.declined", "offer", loser.id),
     ])  # fmt: skip
+
+
+def test_a_firm_declined_before_the_award_gets_no_second_outcome_e_mail(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        tatry = factories.make_member("Tatry Apps", competences=("kotlin",))
+        third = factories.make_user(tatry, email="ewa@tatry.example")
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id, price="80000")
+    send_offer(app, third, scene.need_id, price="90000")
+    winner, declined, _waiting = offers(app, scene.need_id)
+    requester = signed_in(app, scene.requester)
+    submit(requester, f"/offers/{declined.id}/decline", {"reason": "Too far"}, form_page="/needs")
+    mailbox.wait_for(1, to=scene.rival.email)
+    mailbox.clear()
+
+    response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
+    assert response.status_code == 302
+    # The winner's two users and the one firm still waiting hear the outcome; the firm
+    # declined earlier has had its answer.
+    messages = mailbox.wait_for(3)
+    subjects = sorted((m["To"], m["Subject"].split(":")[0]) for m in messages)
+    assert subjects == [
+        ("elena@ceahlau.example", "Your offer was accepted"),
+        ("ewa@tatry.example", "A need you offered on was awarded to another firm"),
+        ("mihai@ceahlau.example", "Your offer was accepted"),
+    ]
+    assert mailbox.to(scene.rival.email) == []
+    assert [o.status for o in offers(app, scene.need_id)] == [
+        OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.DECLINED,
+    ]  # fmt: skip
+    assert offers(app, scene.need_id)[1].decline_reason == "Too far"
+
+
+def offer_cells(client: FlaskClient, title: str) -> list[str]:
+    """The cells of the row of /needs/mine that shows the need `title`, as text."""
+    page = client.get("/needs/mine").get_data(as_text=True)
+    rows = [row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if title in row]
+    assert len(rows) == 1, f"{len(rows)} rows show {title!r} on /needs/mine"
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
+    ]
+
+
+def test_my_needs_counts_every_offer_an_awarded_need_received(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        need = db.session.get(Need, scene.need_id)
+        late = factories.make_member("Tatry Apps", competences=("kotlin",))
+        gone = factories.make_member("Wisla Cloud", competences=("kotlin",))
+        spam = factories.make_member("Spam Sp", competences=("kotlin",))
+        factories.make_offer(need, late, status=OfferStatus.DECLINED)
+        factories.make_offer(need, gone, status=OfferStatus.WITHDRAWN)
+        hidden = factories.make_offer(need, spam)
+        hidden.hidden_at = utcnow()
+        db.session.commit()
+        title = need.title
+    send_offer(app, scene.supplier, scene.need_id)
+    send_offer(app, scene.rival, scene.need_id, price="80000")
+    requester = signed_in(app, scene.requester)
+    assert offer_cells(requester, title)[-1] == "3"
+    winner = next(o for o in offers(app, scene.need_id) if o.member_id == scene.supplier.member_id)
+    response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
+    assert response.status_code == 302
+    # Accepted, declined at the award, declined before it: three offers; the withdrawn one
+    # and the one staff hid from the requester are not among them.
+    cells = offer_cells(requester, title)
+    assert cells[1] == "awarded" and cells[-1] == "3"
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,19 @@
 """Every other free-text field, typed into its form, is inert wherever it is shown again:
 firm profiles and names, user names, applications, competences, reasons, reports, and the
-match and digest e-mails. (Needs, offers and review reasons: tests/test_need_xss.py.)"""
+match and digest e-mails; and every translated text of a page or an HTML e-mail keeps what
+fills its placeholders out of markup. (Needs, offers and review reasons: tests/test_need_xss.py.)"""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, time, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
+from jinja2 import nodes
 from sqlalchemy import select
 
 from board.clock import cluster_today, cluster_zone
@@ -33,6 +39,9 @@ from tests.test_need_xss import (
 # One line, for names; several, for free text.
 LINE = f"Acme {BREAKOUT} {SCRIPT} {SVG}"
 TEXT = "Hello.\n\n" + "\n".join(PAYLOADS)
+# A valid e-mail address (every character is allowed before the @) that becomes an element
+# with an event handler wherever it lands between < and > in markup.
+ADDRESS = "svg/onload=alert`1`//@acme.example"
 
 
 def signed_in(app: Flask, account: factories.Account) -> FlaskClient:
@@ -94,15 +103,15 @@ def test_an_application_is_inert_for_staff_and_in_both_e_mails(
         {
             "member_name": LINE,
             "name": f"Jan {IMG}",
-            "email": "jan@acme.example",
+            "email": ADDRESS,
             "competences": ["python"],
             "message": TEXT,
         },
     )
     assert response.status_code == 200 and "Thank you" in response.get_data(as_text=True)
-    assert_inert(response.get_data(as_text=True), "the thank-you page", LINE)
+    assert_inert(response.get_data(as_text=True), "the thank-you page", LINE, ADDRESS)
     told = only(mailbox, staff.email, "A firm applies to join the board:")
-    assert_email_inert(told, "application_submitted", LINE)
+    assert_email_inert(told, "application_submitted", LINE, f"Jan {IMG}", ADDRESS)
     reviewer = signed_in(app, staff)
     assert_inert(page(reviewer, "/staff/applications"), "/staff/applications", LINE, SCRIPT)
     with app.app_context():
@@ -115,7 +124,7 @@ def test_an_application_is_inert_for_staff_and_in_both_e_mails(
         form_page="/staff/applications",
     )
     assert response.status_code == 302
-    (rejected,) = mailbox.wait_for(1, to="jan@acme.example")
+    (rejected,) = mailbox.wait_for(1, to=ADDRESS)
     assert_email_inert(rejected, "application_rejected", reason)
 
 
@@ -231,3 +240,63 @@ def test_a_need_s_title_is_inert_in_match_digest_and_reminder_e_mails(
         sweep.sweep(datetime.combine(tomorrow, time(9), tzinfo=cluster_zone()))
     digest = only(mailbox, daily.email, "Needs that matched your firm on")
     assert_email_inert(digest, "digest", title)
+
+
+# Each kind of placeholder in a text, filled with what a person could have typed there.
+TYPED = (SCRIPT, BREAKOUT, ADDRESS, 'Tom & Jerry\'s "firm"')
+GETTEXT_CALLS = {"_": 1, "gettext": 1, "ngettext": 3}
+
+
+def translated_texts(app: Flask) -> list[tuple[str, nodes.Call]]:
+    """Every `_()`, `gettext()` and `ngettext()` with variables in the HTML templates."""
+    found = []
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+        for call in app.jinja_env.parse(source).find_all(nodes.Call):
+            if (
+                isinstance(call.node, nodes.Name)
+                and call.node.name in GETTEXT_CALLS
+                and (call.kwargs or len(call.args) > 1)
+            ):
+                found.append((name, call))
+    return found
+
+
+def render_text(app: Flask, call: nodes.Call, typed: str) -> tuple[str, bool]:
+    """What the text of `call` shows with `typed` in its every %(name)s; whether it has one."""
+    strings = [arg.value for arg in call.args if isinstance(arg, nodes.Const)]
+    variables: dict[str, object] = {}
+    for string in strings:
+        for key, kind in re.findall(r"%\((\w+)\)([sd])", string):
+            variables[key] = typed if kind == "s" else 2
+    if call.node.name == "ngettext":
+        source = "{{ f(strings[0], strings[1], 2, **variables) }}"
+    else:
+        source = "{{ f(strings[0], **variables) }}"
+    template = app.jinja_env.from_string(source)
+    function = app.jinja_env.globals[call.node.name]
+    shown = template.render(f=function, strings=strings, variables=variables)
+    return shown, typed in variables.values()
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_typed_values_arrive_escaped_through_every_translated_text_in_pages_and_e_mails(
+    app: Flask, typed: str
+) -> None:
+    """Whatever fills a placeholder of a text in a page or an HTML e-mail stays text: no
+    text puts it inside markup, in any language the board speaks."""
+    texts = translated_texts(app)
+    assert len({name for name, _call in texts if name.startswith("email/")}) >= 15
+    assert len({name for name, _call in texts if not name.startswith("email/")}) >= 15
+    problems = []
+    with app.test_request_context():
+        for locale in app.extensions["board.locales"]:
+            with force_locale(locale):
+                for name, call in texts:
+                    shown, filled = render_text(app, call, typed)
+                    where = f"{name}:{call.lineno} ({locale})"
+                    if re.search(r"[<>\"]", shown):
+                        problems.append(f"{where} puts markup around a value: {shown}")
+                    elif filled and typed not in html.unescape(shown):
+                        problems.append(f"{where} loses the value: {shown}")
+    assert problems == []

@@ -120,7 +120,7 @@ def decline_offer(offer: Offer, actor: User, reason: str = "") -> None:
 
 
 def accept_offer(offer: Offer, actor: User) -> None:
-    """Award the need to this offer: the need closes and every other offer is declined."""
+    """Award the need to this offer: the need closes and every other waiting offer is declined."""
     if not offer.member.is_active:
         raise NotAllowed(_("This firm is suspended; its offer cannot be accepted now."))
     need = offer.need
@@ -144,11 +144,11 @@ def accept_offer(offer: Offer, actor: User) -> None:
     )
     event = audit.record("offer.accepted", offer, actor)
     announce.offer_decided(offer, event)
-    losing = [o for o in need.offers if o.id != offer.id and o.status != OfferStatus.WITHDRAWN]
+    # Only the firms still waiting hear of the award: a declined firm has had its answer.
+    losing = [o for o in need.offers if o.id != offer.id and o.status in LIVE]
     for other in losing:
-        if other.status in LIVE:
-            other.status, other.decided_at = OfferStatus.DECLINED, now
-            audit.record("offer.declined", other, actor, reason="another offer was accepted")
+        other.status, other.decided_at = OfferStatus.DECLINED, now
+        audit.record("offer.declined", other, actor, reason="another offer was accepted")
     announce.need_awarded(need, need_event, losing)
     db.session.commit()
 
