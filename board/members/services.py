@@ -97,7 +97,8 @@ def add_member(data: NewMemberData, actor: User) -> Member:
 
 def set_member_status(member: Member, status: MemberStatus, actor: User) -> None:
     """Suspend or reactivate a firm: a suspended firm's users cannot sign in, its needs
-    leave the board and its offers are marked; reactivating brings all of it back."""
+    leave the board and its offers are marked; reactivating brings all of it back, except
+    the sessions that suspending ended: its users sign in again."""
     if member.status == status:
         raise InvalidTransition(
             _("This firm is suspended already.")
@@ -106,6 +107,10 @@ def set_member_status(member: Member, status: MemberStatus, actor: User) -> None
         )
     before = member.status
     member.status = status
+    if status == MemberStatus.SUSPENDED:
+        # A cookie copied before the suspension must not come back to life with the firm.
+        for user in member.users:
+            user.rotate_session_token()
     action = "member.suspended" if status == MemberStatus.SUSPENDED else "member.activated"
     audit.record(action, member, actor, before=str(before))
     db.session.commit()
