@@ -324,6 +324,27 @@ DUPLICATES = [
     ),
     (
         None,
+        {
+            "member_name": "Odra\u200b Soft\u00adware sp.\u2060 z o.o.\ufeff",
+            "email": "jan@odra-new.example",
+        },
+        "member_name",
+        "A member firm with this name exists already.",
+    ),
+    (
+        None,
+        {"member_name": "\uff2f\uff44\uff52\uff41 Software sp. z o.o.", "email": "jan@odra.pl"},
+        "member_name",
+        "A member firm with this name exists already.",
+    ),
+    (
+        APPLICATION,
+        {"member_name": "Spree\u200dwerk\u200e Digital GmbH", "email": "jonas@spreewerk.example"},
+        "member_name",
+        "An application for this firm is already waiting.",
+    ),
+    (
+        None,
         {"member_name": "Odra Cloud", "email": "Agnieszka@Odra.example"},
         "email",
         "This address already belongs to a user of the board: sign in instead.",
@@ -334,7 +355,16 @@ DUPLICATES = [
 @pytest.mark.parametrize(
     "before, now, field, message",
     DUPLICATES,
-    ids=["same-email", "same-firm", "same-firm-polish", "firm-is-a-member", "email-is-a-user"],
+    ids=[
+        "same-email",
+        "same-firm",
+        "same-firm-polish",
+        "firm-is-a-member",
+        "firm-is-a-member-with-invisible-characters",
+        "firm-is-a-member-in-full-width-letters",
+        "same-firm-with-invisible-characters",
+        "email-is-a-user",
+    ],
 )
 def test_a_duplicate_application_is_refused_next_to_the_field(
     app: Flask,
@@ -366,6 +396,9 @@ def test_a_duplicate_application_is_refused_next_to_the_field(
 BAD_INPUT = [
     ({"member_name": ""}, "member_name", "Enter the firm's name."),
     ({"member_name": "   "}, "member_name", "Enter the firm's name."),
+    ({"member_name": "\u200b\u2060\u00ad\ufeff"}, "member_name", "Enter the firm's name."),
+    # Each of these letters is 18 once compared: the name cannot be compared with others.
+    ({"member_name": "\ufdfa" * 20}, "member_name", "Use a shorter firm name."),
     ({"name": ""}, "name", "Enter your name."),
     ({"email": ""}, "email", "Enter an e-mail address."),
     ({"email": "lena(at)spreewerk"}, "email", "Enter a valid e-mail address, like name@firm.com."),
@@ -385,6 +418,8 @@ BAD_INPUT = [
     ids=[
         "no-firm",
         "blank-firm",
+        "invisible-firm",
+        "firm-too-long-to-compare",
         "no-name",
         "no-email",
         "bad-email",
@@ -415,6 +450,14 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_stored(
     assert audit_trail(app) == trail
     assert count(app, Notification) == 0
     assert mailbox.messages == []
+
+
+def test_invisible_characters_are_kept_out_of_the_firm_name(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = apply(client, member_name="\u202eSpree\u200bwerk  Digi\u00adtal\u2060 GmbH\ufeff")
+    assert has(response.get_data(as_text=True), f"The application of {FIRM} is with")
+    assert applications(app) == [(FIRM, APPLICANT, ApplicationStatus.PENDING)]
 
 
 def test_a_message_of_exactly_5000_characters_is_accepted(app: Flask, client: FlaskClient) -> None:

@@ -252,6 +252,32 @@ def test_a_spreadsheet_export_with_bom_crlf_quotes_and_spaces_is_read(
         assert db.session.scalar(select(func.count(Member.id))) == 4
 
 
+def test_names_differing_only_in_invisible_characters_or_letter_forms_are_one_firm(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    with app.app_context():
+        factories.make_member("Żuraw Games sp. z o.o.")
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["Żuraw\u200b Games sp.\u00ad z o.o.", "PL", "", "", "michal@zuraw.example"],
+            ["\ufeffElbtal Systemtechnik\u2060 GmbH", "DE", "", "", "matthias@elbtal.example"],
+            ["\uff25\uff4c\uff42\uff54\uff41\uff4c Systemtechnik GmbH", "DE", "", "", "x@e.de"],
+        ],
+    )
+
+    result = runner.invoke(args=["board", "import-members", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "1 member firm added, 1 unchanged, 1 line refused:" in result.output
+    assert refused_lines(result.output) == {
+        4: "'Ｅｌｂｔａｌ Systemtechnik GmbH' appears twice in the file (first on line 3)"
+    }
+    with app.app_context():
+        names = db.session.scalars(select(Member.name).order_by(Member.id)).all()
+        assert names == ["Żuraw Games sp. z o.o.", "Elbtal Systemtechnik GmbH"]
+
+
 def test_semicolons_another_column_order_and_a_missing_last_column_are_read(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:

@@ -13,7 +13,7 @@ from board.auth.services import find_user, invite_user
 from board.competences.services import usable
 from board.errors import Conflict, InvalidTransition
 from board.extensions import db
-from board.members.services import unique_slug
+from board.members.services import checked_firm_name, unique_slug
 from board.models import (
     Application,
     ApplicationStatus,
@@ -41,7 +41,7 @@ def _same_name(name: str) -> object:
 
 def submit_application(data: ApplicationData) -> Application:
     """Record a firm's application and tell the reviewing staff."""
-    name = " ".join(data.member_name.split())
+    name = checked_firm_name(data.member_name)
     email = data.email.strip().lower()
     if db.session.scalar(select(Member.id).where(_same_name(name))) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")

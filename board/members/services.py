@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 from board import audit
 from board.auth.services import find_user, invite_user
 from board.competences.services import by_slugs
-from board.errors import Conflict, InvalidTransition, NotAllowed
+from board.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import Member, MemberStatus, User, name_key
+from board.models import Member, MemberStatus, User, firm_name, name_key
 
 
 @dataclass
@@ -58,6 +58,21 @@ def update_profile(member: Member, data: ProfileData, actor: User) -> None:
     db.session.commit()
 
 
+# The length of a firm's stored name and of the key it is compared by.
+NAME_MAX = 200
+
+
+def checked_firm_name(name: str) -> str:
+    """The firm name as it is stored; refused if nothing visible is left, or if it is too
+    long to store or to compare."""
+    name = firm_name(name)
+    if not name:
+        raise DomainError(_("Enter the firm's name."), "member_name")
+    if len(name) > NAME_MAX or len(name_key(name)) > NAME_MAX:
+        raise DomainError(_("Use a shorter firm name."), "member_name")
+    return name
+
+
 def unique_slug(name: str) -> str:
     """A URL slug for a firm name, numbered if another firm has it."""
     base = slugify(name, max_length=180) or "member"
@@ -70,7 +85,7 @@ def unique_slug(name: str) -> str:
 
 def add_member(data: NewMemberData, actor: User) -> Member:
     """Add an active member firm and invite its first user."""
-    name = " ".join(data.name.split())
+    name = checked_firm_name(data.name)
     taken = select(Member.id).where(Member.name_key == name_key(name))
     if db.session.scalar(taken) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
