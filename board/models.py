@@ -29,6 +29,11 @@ def firm_name(name: str) -> str:
     return " ".join(visible.split())
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character (Unicode category Cc: escape, bell, …)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def name_key(name: str) -> str:
     """A firm's name as compared for sameness: the visible name in Unicode's compatibility
     form (NFKC: full-width "Ｏ" = "O", "ﬁ" = "fi"), case folded (Ł = ł), spaces collapsed."""

@@ -397,6 +397,11 @@ BAD_INPUT = [
     ({"member_name": ""}, "member_name", "Enter the firm's name."),
     ({"member_name": "   "}, "member_name", "Enter the firm's name."),
     ({"member_name": "\u200b\u2060\u00ad\ufeff"}, "member_name", "Enter the firm's name."),
+    (
+        {"member_name": "Spreewerk\x1b[8m Digital"},
+        "member_name",
+        "The firm name cannot contain control characters.",
+    ),
     # Each of these letters is 18 once compared: the name cannot be compared with others.
     ({"member_name": "\ufdfa" * 20}, "member_name", "Use a shorter firm name."),
     ({"name": ""}, "name", "Enter your name."),
@@ -419,6 +424,7 @@ BAD_INPUT = [
         "no-firm",
         "blank-firm",
         "invisible-firm",
+        "control-characters",
         "firm-too-long-to-compare",
         "no-name",
         "no-email",

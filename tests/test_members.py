@@ -82,6 +82,7 @@ def test_member_edits_its_profile_and_competences(
         ("competences", ["python", "cobol-on-cards"], "Unknown competence: cobol-on-cards."),
         ("website", "javascript:alert(1)", "Enter a web address like https://firm.com."),
         ("website", "not a website", "Enter a web address like https://firm.com."),
+        ("website", "odra.example/\x1b[2J", "Enter a web address like https://firm.com."),
         ("description", "x" * 5001, "Use at most 5000 characters."),
     ],
 )

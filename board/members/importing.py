@@ -19,7 +19,15 @@ from board.extensions import db
 from board.forms import web_address
 from board.i18n import known_countries
 from board.members.services import unique_slug
-from board.models import Competence, Member, MemberStatus, User, firm_name, name_key
+from board.models import (
+    Competence,
+    Member,
+    MemberStatus,
+    User,
+    firm_name,
+    has_control_characters,
+    name_key,
+)
 
 COLUMNS = ("name", "country", "website", "competences", "email")
 REQUIRED_COLUMNS = ("name", "email")
@@ -169,6 +177,8 @@ def _examine(
     name = firm_name(row.get("name") or "")
     if not name:
         raise _Refused("the firm name is missing")
+    if has_control_characters(name):
+        raise _Refused(f"the firm name '{name}' contains control characters")
     key = name_key(name)
     if key in first_seen:
         raise _Refused(f"'{name}' appears twice in the file (first on line {first_seen[key]})")

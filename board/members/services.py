@@ -16,7 +16,14 @@ from board.auth.services import find_user, invite_user
 from board.competences.services import by_slugs
 from board.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import Member, MemberStatus, User, firm_name, name_key
+from board.models import (
+    Member,
+    MemberStatus,
+    User,
+    firm_name,
+    has_control_characters,
+    name_key,
+)
 
 
 @dataclass
@@ -63,11 +70,13 @@ NAME_MAX = 200
 
 
 def checked_firm_name(name: str) -> str:
-    """The firm name as it is stored; refused if nothing visible is left, or if it is too
-    long to store or to compare."""
+    """The firm name as it is stored; refused if nothing visible is left, if it holds a
+    control character, or if it is too long to store or to compare."""
     name = firm_name(name)
     if not name:
         raise DomainError(_("Enter the firm's name."), "member_name")
+    if has_control_characters(name):
+        raise DomainError(_("The firm name cannot contain control characters."), "member_name")
     if len(name) > NAME_MAX or len(name_key(name)) > NAME_MAX:
         raise DomainError(_("Use a shorter firm name."), "member_name")
     return name
