@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+import board.jobs
 from board.extensions import db
 from board.models import AuditEvent, User
 from tests import factories
-from tests.conftest import AuthActions, submit
+from tests.conftest import AuthActions, csrf_token, submit
 from tests.mailbox import Mailbox, html_of, text_of
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -196,6 +198,61 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "If nobody@nowhere.example belongs to a user of the board" in page
     assert mailbox.messages == []
+
+
+@dataclass
+class ResetRequest:
+    """What one POST /password/forgot did: its answer, its SQL and the jobs it started."""
+
+    status: int
+    location: str
+    statements: list[str]
+    jobs: list[tuple[str, int]]
+
+
+def request_reset(app: Flask, client: FlaskClient, email: str, jobs: list) -> ResetRequest:
+    token = csrf_token(client, "/password/forgot")
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    started = len(jobs)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/password/forgot", data={"csrf_token": token, "email": email})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return ResetRequest(
+        response.status_code, response.headers.get("Location", ""), statements, jobs[started:]
+    )
+
+
+def test_a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_account(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither the answer nor the work behind it (and so its time) says who is registered."""
+    with app.app_context():
+        member = factories.make_member()
+        registered = factories.make_user(member, email="radu@somes.example")
+        invited = factories.make_user(member, email="ioana@somes.example", password=None)
+    started: list[tuple[str, int]] = []
+    # The jobs are recorded, not run: what is compared is the request's own work.
+    monkeypatch.setattr(board.jobs, "start", lambda name, args: started.append((name, len(args))))
+
+    known = request_reset(app, client, registered.email, started)
+    pending = request_reset(app, client, invited.email, started)
+    unknown = request_reset(app, client, "nobody@somes.example", started)
+
+    assert (known.status, known.location) == (302, "/login")
+    assert known.jobs == [("notify.send", 1)]
+    assert any(s.startswith("INSERT INTO notifications") for s in known.statements)
+    for other in (pending, unknown):
+        assert (other.status, other.location) == (known.status, known.location)
+        assert other.statements == known.statements
+        assert other.jobs == known.jobs
 
 
 def test_password_change_signs_out_other_devices_but_not_this_one(
