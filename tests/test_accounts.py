@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 import board.jobs
 from board.extensions import db
-from board.models import AuditEvent, User
+from board.models import AuditEvent, Member, User
 from tests import factories
 from tests.conftest import AuthActions, csrf_token, submit
 from tests.mailbox import Mailbox, html_of, text_of
@@ -291,3 +291,93 @@ def test_passwords_are_stored_as_argon2id(app: Flask) -> None:
     with app.app_context():
         account = factories.make_user(factories.make_member())
         assert db.session.get(User, account.id).password_hash.startswith("$argon2id$")
+
+
+# Throttling invitations ---------------------------------------------------------------------
+
+THROTTLED = "Too many invitations have been sent in a short time. Please try again later."
+
+
+def invited(app: Flask) -> list[str]:
+    """The addresses of every user invited so far, in order."""
+    with app.app_context():
+        query = select(User.email).where(User.invited_at.is_not(None)).order_by(User.id)
+        return list(db.session.scalars(query))
+
+
+def assert_throttled(response) -> None:
+    assert response.status_code == 429
+    assert THROTTLED in response.get_data(as_text=True)
+
+
+def test_an_inviter_is_throttled_over_every_invitation_form(
+    app: Flask, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    app.config["INVITE_RATE_LIMIT"] = "2 per hour"
+    with app.app_context():
+        odra = factories.make_member("Odra Software")
+        member_user = factories.make_user(odra, email="anna@odra.example")
+        colleague = factories.make_user(odra, email="tomasz@odra.example")
+        other_staff = factories.make_user(is_staff=True, email="ioana@cluster.example")
+
+    clara = app.test_client()
+    AuthActions(clara).login(staff.email, staff.password)
+    assert submit(clara, "/staff/users", {"email": "radu@cluster.example"}).status_code == 302
+    assert add_member(clara).status_code == 302
+    assert_throttled(submit(clara, "/staff/users", {"email": "elena@cluster.example"}))
+    assert_throttled(add_member(clara, member_name="Elbtal GmbH", email="m@elbtal.example"))
+    # A form sent back with an error did not count: other staff still invite.
+    ioana = app.test_client()
+    AuthActions(ioana).login(other_staff.email, other_staff.password)
+    assert submit(ioana, "/staff/users", {"email": "not an address"}).status_code == 200
+    assert submit(ioana, "/staff/users", {"email": "elena@cluster.example"}).status_code == 302
+
+    anna = app.test_client()
+    AuthActions(anna).login(member_user.email, member_user.password)
+    for address in ("jan@odra.example", "ola@odra.example"):
+        assert submit(anna, "/member/invite", {"email": address}).status_code == 302
+    assert_throttled(submit(anna, "/member/invite", {"email": "piotr@odra.example"}))
+    tomasz = app.test_client()
+    AuthActions(tomasz).login(colleague.email, colleague.password)
+    assert submit(tomasz, "/member/invite", {"email": "piotr@odra.example"}).status_code == 302
+
+    assert invited(app) == [
+        "radu@cluster.example",
+        "lena@spreewerk.example",
+        "elena@cluster.example",
+        "jan@odra.example",
+        "ola@odra.example",
+        "piotr@odra.example",
+    ]
+    with app.app_context():
+        assert db.session.scalar(select(Member.id).where(Member.name == "Elbtal GmbH")) is None
+    assert len(mailbox.wait_for(6)) == 6
+
+
+def test_an_address_is_throttled_whoever_invites_it(
+    app: Flask, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    app.config["INVITE_ADDRESS_RATE_LIMIT"] = "2 per day"
+    with app.app_context():
+        odra = factories.make_member("Odra Software")
+        anna = factories.make_user(odra, email="anna@odra.example")
+        tomasz = factories.make_user(odra, email="tomasz@odra.example")
+    first, second = app.test_client(), app.test_client()
+    AuthActions(first).login(anna.email, anna.password)
+    AuthActions(second).login(tomasz.email, tomasz.password)
+
+    assert submit(first, "/member/invite", {"email": "jan@odra.example"}).status_code == 302
+    assert submit(second, "/member/invite", {"email": "Jan@Odra.example "}).status_code == 302
+    assert_throttled(submit(first, "/member/invite", {"email": "JAN@odra.example"}))
+    clara = app.test_client()
+    AuthActions(clara).login(staff.email, staff.password)
+    assert_throttled(add_member(clara, email="jan@odra.example"))
+    assert_throttled(submit(clara, "/staff/users", {"email": "jan@odra.example"}))
+    assert add_member(clara).status_code == 302
+
+    assert invited(app) == ["jan@odra.example", "lena@spreewerk.example"]
+    with app.app_context():
+        invitations = select(AuditEvent.id).where(AuditEvent.action == "user.invited")
+        assert len(db.session.scalars(invitations).all()) == 3
+    assert len(mailbox.wait_for(3)) == 3
+    assert len(mailbox.to("jan@odra.example")) == 2

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from board.auth.limits import invitation_limits
 from board.auth.services import invite_user
 from board.competences import services as competences
 from board.errors import DomainError
@@ -62,6 +63,7 @@ def own_profile() -> str | Response:
 
 
 @bp.route("/member/invite", methods=["GET", "POST"])
+@invitation_limits
 @member_required
 def invite() -> str | Response:
     user = acting_user()
