@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -9,13 +10,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from freezegun import freeze_time
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, select
 
 import board.jobs
 from board.extensions import db
-from board.models import AuditEvent, Member, User
+from board.models import Application, AuditEvent, Member, User
 from tests import factories
-from tests.conftest import AuthActions, csrf_token, submit
+from tests.conftest import SECRET_KEY, AuthActions, csrf_token, submit
 from tests.mailbox import Mailbox, html_of, text_of
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -381,3 +383,138 @@ def test_an_address_is_throttled_whoever_invites_it(
         assert len(db.session.scalars(invitations).all()) == 3
     assert len(mailbox.wait_for(3)) == 3
     assert len(mailbox.to("jan@odra.example")) == 2
+
+
+# An invitation not accepted yet -------------------------------------------------------------
+
+
+def signed_in_as(app: Flask, account: factories.Account) -> FlaskClient:
+    client = app.test_client()
+    assert AuthActions(client).login(account.email, account.password).status_code == 302
+    return client
+
+
+def member_of(app: Flask, email: str) -> tuple[str | None, bool]:
+    """The firm (by name) and staff flag of the user with this address."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        return (user.member.name if user.member else None), user.is_staff
+
+
+def accept(app: Flask, path: str) -> int:
+    """Follow an invitation link and choose a password: the status of the refusal, or of the
+    answer to the form."""
+    client = app.test_client()
+    page = client.get(path)
+    if page.status_code != 200:
+        return page.status_code
+    data = {"name": "Jan Kowalski", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    return submit(client, path, data).status_code
+
+
+def test_an_invitation_not_accepted_moves_to_the_firm_that_invites_next(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        odra = factories.make_user(factories.make_member("Odra Software"))
+        warta = factories.make_user(factories.make_member("Warta Data"))
+    response = submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    assert response.status_code == 302
+    (first,) = mailbox.wait_for(1, to="jan@example.pl")
+    first_link = link_in(first, "/invitations")
+
+    warta_client = signed_in_as(app, warta)
+    response = submit(warta_client, "/member/invite", {"email": "Jan@Example.pl"})
+    assert response.status_code == 302
+    page = warta_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "An invitation is on its way to jan@example.pl." in page
+    assert "jan@example.pl" in page  # among Warta's users
+    assert member_of(app, "jan@example.pl") == ("Warta Data", False)
+
+    second = [m for m in mailbox.wait_for(2, to="jan@example.pl") if m is not first][0]
+    assert "Warta Data" in text_of(second)
+    refused = app.test_client().get(first_link)
+    assert refused.status_code == 400
+    assert "not valid" in refused.get_data(as_text=True)
+    assert accept(app, first_link) == 400
+    assert accept(app, link_in(second, "/invitations")) == 302
+    assert member_of(app, "jan@example.pl") == ("Warta Data", False)
+    with app.app_context():
+        moves = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "user.invited")
+        ).all()
+        assert moves[-1] == {"email": "jan@example.pl", "moved_from": f"member:{odra.member_id}"}
+
+
+def test_staff_move_an_invitation_not_accepted_to_the_staff_and_back_to_a_firm(
+    app: Flask, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        odra = factories.make_user(factories.make_member("Odra Software"))
+    submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    clara = signed_in_as(app, staff)
+    assert submit(clara, "/staff/users", {"email": "jan@example.pl"}).status_code == 302
+    assert member_of(app, "jan@example.pl") == (None, True)
+    # A firm's user cannot take an invitation to the staff.
+    submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    assert member_of(app, "jan@example.pl") == (None, True)
+    assert add_member(clara, email="jan@example.pl").status_code == 302
+    assert member_of(app, "jan@example.pl") == ("Spreewerk Digital GmbH", False)
+
+    messages = mailbox.wait_for(3, to="jan@example.pl")
+    links = [link_in(message, "/invitations") for message in messages]
+    assert [accept(app, path) for path in links] == [400, 400, 302]
+
+
+def test_an_invited_address_may_apply_and_approval_moves_the_invitation(
+    app: Flask, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        odra = factories.make_user(factories.make_member("Odra Software"))
+    submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    old_link = link_in(mailbox.wait_for(1, to="jan@example.pl")[0], "/invitations")
+
+    application = {
+        "member_name": "Kowalski IT",
+        "name": "Jan Kowalski",
+        "email": "jan@example.pl",
+        "competences": ["python"],
+    }
+    response = submit(app.test_client(), "/apply", application)
+    assert "The application of Kowalski IT is with the cluster staff." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        application_id = db.session.scalar(select(Application.id))
+    clara = signed_in_as(app, staff)
+    response = submit(
+        clara, f"/staff/applications/{application_id}/approve", {}, "/staff/applications"
+    )
+    page = clara.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Kowalski IT is a member; jan@example.pl is invited." in page
+    assert member_of(app, "jan@example.pl") == ("Kowalski IT", False)
+
+    new = [m for m in mailbox.wait_for(2, to="jan@example.pl") if "Kowalski IT" in text_of(m)]
+    assert accept(app, old_link) == 400
+    assert accept(app, link_in(new[0], "/invitations")) == 302
+    assert member_of(app, "jan@example.pl") == ("Kowalski IT", False)
+
+
+def test_an_invitation_link_that_names_no_firm_works_until_the_user_is_invited_again(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        odra = factories.make_user(factories.make_member("Odra Software"))
+        warta = factories.make_user(factories.make_member("Warta Data"))
+    with freeze_time("2026-11-23 10:00:00"):
+        submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+        with app.app_context():
+            user_id = db.session.scalar(select(User.id).where(User.email == "jan@example.pl"))
+        # The user id and the fingerprint of no password, as invitation links used to carry.
+        unset = hashlib.sha256(b"").hexdigest()[:16]
+        serializer = URLSafeTimedSerializer(SECRET_KEY, salt="board.invitation")
+        token = serializer.dumps([user_id, unset])
+        assert app.test_client().get(f"/invitations/{token}").status_code == 200
+    with freeze_time("2026-11-23 10:00:05"):
+        submit(signed_in_as(app, warta), "/member/invite", {"email": "jan@example.pl"})
+        assert app.test_client().get(f"/invitations/{token}").status_code == 400

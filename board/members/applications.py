@@ -39,13 +39,20 @@ def _same_name(name: str) -> object:
     return Member.name_key == name_key(name)
 
 
+def _has_account(email: str) -> bool:
+    """Whether the address belongs to a user who has accepted their invitation; one who has
+    not may apply, and approving moves their invitation to the new member."""
+    user = find_user(email)
+    return user is not None and user.has_accepted_invitation
+
+
 def submit_application(data: ApplicationData) -> Application:
     """Record a firm's application and tell the reviewing staff."""
     name = checked_firm_name(data.member_name)
     email = data.email.strip().lower()
     if db.session.scalar(select(Member.id).where(_same_name(name))) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
-    if find_user(email) is not None:
+    if _has_account(email):
         raise Conflict(
             _("This address already belongs to a user of the board: sign in instead."), "email"
         )
@@ -82,12 +89,13 @@ def _decide(application: Application, target: ApplicationStatus, staff: User, **
 
 
 def approve_application(application: Application, staff: User) -> Member:
-    """Make the firm an active member and invite the person who applied."""
+    """Make the firm an active member and invite the person who applied (moving their
+    invitation elsewhere, if they have not accepted it)."""
     if application.status != ApplicationStatus.PENDING:
         raise InvalidTransition(_("This application has been decided already."))
     if db.session.scalar(select(Member.id).where(_same_name(application.member_name))):
         raise Conflict(_("A member firm with this name exists already."))
-    if find_user(application.email) is not None:
+    if _has_account(application.email):
         raise Conflict(_("The applicant's address already belongs to a user of the board."))
     _decide(application, ApplicationStatus.APPROVED, staff)
     member = Member(

@@ -93,12 +93,14 @@ def unique_slug(name: str) -> str:
 
 
 def add_member(data: NewMemberData, actor: User) -> Member:
-    """Add an active member firm and invite its first user."""
+    """Add an active member firm and invite its first user (whose invitation elsewhere, if
+    they have not accepted it, moves to this firm)."""
     name = checked_firm_name(data.name)
     taken = select(Member.id).where(Member.name_key == name_key(name))
     if db.session.scalar(taken) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
-    if find_user(data.email) is not None:
+    user = find_user(data.email)
+    if user is not None and user.has_accepted_invitation:
         raise Conflict(_("This address already belongs to a user of the board."), "email")
     member = Member(
         name=name,
