@@ -125,17 +125,54 @@ def test_member_invites_a_colleague(
     assert "tomasz@odra.example" in client.get("/member").get_data(as_text=True)
 
 
-def test_inviting_an_address_that_has_an_account_is_refused(
+def answer(client: FlaskClient, response, email: str) -> tuple[int, str, list[str]]:
+    """What an invitation form answers: its status, where it leads and the messages shown
+    there, as they read whatever address was invited."""
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    messages = re.findall(r'<p class="flash[^"]*">(.*?)</p>', page, re.S)
+    shown = [message.replace(email, "ADDRESS") for message in messages]
+    return response.status_code, response.headers["Location"], shown
+
+
+def test_inviting_an_address_that_has_an_account_answers_as_any_invitation_and_tells_its_owner(
     app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
 ) -> None:
     with app.app_context():
-        member = factories.make_member()
+        member = factories.make_member("Odra Software")
         account = factories.make_user(member)
         other = factories.make_user(factories.make_member(), email="taken@else.example")
     auth.login(account.email, account.password)
-    response = submit(client, "/member/invite", {"email": other.email.upper()})
+    invited = submit(client, "/member/invite", {"email": "new@odra.example"})
+    expected = answer(client, invited, "new@odra.example")
+    mailbox.wait_for(1, to="new@odra.example")
+
+    taken = submit(client, "/member/invite", {"email": " Taken@Else.example"})
+
+    assert answer(client, taken, "taken@else.example") == expected
+    assert expected == (302, "/member", ["An invitation is on its way to ADDRESS."])
+    (told,) = mailbox.wait_for(1, to=other.email)
+    assert told["Subject"] == "Someone used your e-mail address on the cluster procurement board"
+    body = text_of(told)
+    assert "Someone at Odra Software tried to invite you" in body
+    assert "http://board.test/login" in body and "http://board.test/password/forgot" in body
+    assert "/invitations/" not in body
+    assert len(mailbox.messages) == 2
+    with app.app_context():
+        user = db.session.get(User, other.id)
+        assert (user.member_id, user.invited_at) == (other.member_id, None)
+
+
+def test_staff_adding_a_firm_are_told_the_address_is_taken(
+    app: Flask, client: FlaskClient, auth: AuthActions, staff: factories.Account, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        factories.make_user(factories.make_member(), email="lena@spreewerk.example")
+    auth.login(staff.email, staff.password)
+    response = add_member(client)
     assert response.status_code == 200
-    assert "already belongs to a user" in response.get_data(as_text=True)
+    assert "This address already belongs to a user of the board." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Member.id).where(Member.name.like("Spreewerk%"))) is None
     assert mailbox.messages == []
 
 
@@ -449,14 +486,16 @@ def test_an_invitation_not_accepted_moves_to_the_firm_that_invites_next(
 def test_staff_move_an_invitation_not_accepted_to_the_staff_and_back_to_a_firm(
     app: Flask, staff: factories.Account, mailbox: Mailbox
 ) -> None:
+    app.config["INVITE_ADDRESS_RATE_LIMIT"] = "10 per day"
     with app.app_context():
         odra = factories.make_user(factories.make_member("Odra Software"))
     submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
     clara = signed_in_as(app, staff)
     assert submit(clara, "/staff/users", {"email": "jan@example.pl"}).status_code == 302
     assert member_of(app, "jan@example.pl") == (None, True)
-    # A firm's user cannot take an invitation to the staff.
-    submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    # A firm's user cannot take an invitation to the staff (and is told what anyone is).
+    response = submit(signed_in_as(app, odra), "/member/invite", {"email": "jan@example.pl"})
+    assert response.status_code == 302
     assert member_of(app, "jan@example.pl") == (None, True)
     assert add_member(clara, email="jan@example.pl").status_code == 302
     assert member_of(app, "jan@example.pl") == ("Spreewerk Digital GmbH", False)

@@ -24,7 +24,7 @@ from board.models import (
     User,
 )
 from tests import factories
-from tests.conftest import AuthActions, submit
+from tests.conftest import CSRF_PATTERN, AuthActions, submit
 from tests.mailbox import Mailbox, html_of, text_of
 from tests.test_moderation import assert_error_next_to, flashed, has, signed_in, subject, text
 
@@ -343,12 +343,6 @@ DUPLICATES = [
         "member_name",
         "An application for this firm is already waiting.",
     ),
-    (
-        None,
-        {"member_name": "Odra Cloud", "email": "Agnieszka@Odra.example"},
-        "email",
-        "This address already belongs to a user of the board: sign in instead.",
-    ),
 ]
 
 
@@ -363,7 +357,6 @@ DUPLICATES = [
         "firm-is-a-member-with-invisible-characters",
         "firm-is-a-member-in-full-width-letters",
         "same-firm-with-invisible-characters",
-        "email-is-a-user",
     ],
 )
 def test_a_duplicate_application_is_refused_next_to_the_field(
@@ -389,6 +382,42 @@ def test_a_duplicate_application_is_refused_next_to_the_field(
     assert applications(app) == stored
     assert audit_trail(app) == trail
     assert count(app, Member) == 1
+
+
+def answer(response, firm: str, email: str) -> str:
+    """A page as it reads whoever the applicant is: the firm, the address and the form's
+    token written as placeholders."""
+    page = CSRF_PATTERN.sub("csrf", response.get_data(as_text=True))
+    return page.replace(firm, "FIRM").replace(email, "ADDRESS")
+
+
+def test_applying_with_an_address_that_has_an_account_answers_as_for_anyone_and_tells_its_owner(
+    app: Flask, staff: Staff, odra: factories.Account, mailbox: Mailbox
+) -> None:
+    """The page tells nobody that the address is registered; its owner reads who tried."""
+    newcomer = apply(app.test_client(), member_name="Spree Cloud GmbH", email="jonas@spree.example")
+    mailbox.wait_for(1, to=staff.reviewer.email)
+    mailbox.clear()
+    taken = apply(app.test_client(), member_name="Odra Cloud", email="Agnieszka@Odra.example")
+
+    assert taken.status_code == newcomer.status_code == 200
+    assert answer(taken, "Odra Cloud", "Agnieszka@Odra.example") == answer(
+        newcomer, "Spree Cloud GmbH", "jonas@spree.example"
+    )
+    # Staff see it and hear of it like any application; approving it would be refused.
+    (announcement,) = mailbox.wait_for(1, to=staff.reviewer.email)
+    assert subject(announcement) == "A firm applies to join the board: Odra Cloud"
+    (told,) = mailbox.wait_for(1, to=odra.email)
+    assert subject(told) == "Someone used your e-mail address on the cluster procurement board"
+    body = text_of(told)
+    assert "Someone applied for a firm to join the cluster's procurement board" in body
+    assert "http://board.test/login" in body and "http://board.test/password/forgot" in body
+    assert 'href="http://board.test/password/forgot"' in html_of(told)
+    assert "Odra Cloud" not in body  # what a stranger typed is not mailed to the owner
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == odra.email))
+        assert (user.member_id, user.invited_at) == (odra.member_id, None)
+    assert ("user.address_reused", "user", None) in audit_trail(app)
 
 
 # Bad input --------------------------------------------------------------------------------

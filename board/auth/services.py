@@ -82,6 +82,14 @@ def _by_firm(user: User | None) -> bool:
     return user is not None and not user.is_staff
 
 
+def tell_account_owner(user: User, actor: User | None, **detail: object) -> None:
+    """E-mail a user that someone applied or invited with their address (`detail` says what
+    was tried), in the caller's transaction: the form that tried answers as it answers for
+    anyone, and only the owner of the address learns that it has an account."""
+    event = audit.record("user.address_reused", user, actor, **detail)
+    announce.account_exists(user, event)
+
+
 def accept_invitation(user: User, name: str, password: str) -> None:
     """Set the invited user's name and password; the invitation link dies with it."""
     user.name = name

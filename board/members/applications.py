@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from board import audit
-from board.auth.services import find_user, invite_user
+from board.auth.services import find_user, invite_user, tell_account_owner
 from board.competences.services import usable
 from board.errors import Conflict, InvalidTransition
 from board.extensions import db
@@ -47,15 +47,12 @@ def _has_account(email: str) -> bool:
 
 
 def submit_application(data: ApplicationData) -> Application:
-    """Record a firm's application and tell the reviewing staff."""
+    """Record a firm's application and tell the reviewing staff (and the owner of the
+    address, if it has an account)."""
     name = checked_firm_name(data.member_name)
     email = data.email.strip().lower()
     if db.session.scalar(select(Member.id).where(_same_name(name))) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
-    if _has_account(email):
-        raise Conflict(
-            _("This address already belongs to a user of the board: sign in instead."), "email"
-        )
     pending = select(Application).where(Application.status == ApplicationStatus.PENDING)
     if db.session.scalar(pending.where(Application.email == email)) is not None:
         raise Conflict(_("An application from this address is already waiting."), "email")
@@ -72,6 +69,11 @@ def submit_application(data: ApplicationData) -> Application:
     db.session.add(application)
     event = audit.record("application.submitted", application, None, member_name=name)
     announce.application_submitted(application, event)
+    # The answer and the staff's work are the same for an address that has an account (its
+    # approval is refused); only the owner of the address is told.
+    owner = find_user(email)
+    if owner is not None and owner.has_accepted_invitation:
+        tell_account_owner(owner, None, attempt="application", application=application.id)
     db.session.commit()
     return application
 

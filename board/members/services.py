@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from board import audit
-from board.auth.services import find_user, invite_user
+from board.auth.services import AddressTaken, find_user, invite_user, tell_account_owner
 from board.competences.services import by_slugs
 from board.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from board.extensions import db
@@ -119,6 +119,21 @@ def add_member(data: NewMemberData, actor: User) -> Member:
         db.session.rollback()
         raise Conflict(_("This firm or address was added a moment ago."), "member_name") from exc
     return member
+
+
+def invite_colleague(email: str, member: Member, inviter: User) -> str:
+    """Invite a colleague to the firm; return the address invited, as the answer names it.
+
+    The answer is the same for an address that has an account: its owner is e-mailed instead
+    and nothing else changes, so the form tells nobody who is registered.
+    """
+    try:
+        invite_user(email, member, inviter)
+    except AddressTaken as taken:
+        if taken.user.has_accepted_invitation:
+            tell_account_owner(taken.user, inviter, attempt="invitation", firm=member.name)
+            db.session.commit()
+    return email.strip().lower()
 
 
 def set_member_status(member: Member, status: MemberStatus, actor: User) -> None:
