@@ -30,6 +30,8 @@ ENVIRONMENT_SETTINGS = (
     "EXPIRY_INTERVAL",
     "DIGEST_HOUR",
     "REMINDER_DAYS",
+    "INVITE_RATE_LIMIT",
+    "INVITE_ADDRESS_RATE_LIMIT",
 )
 
 # A production deployment must name these explicitly; embedded defaults would be wrong there.
@@ -71,6 +73,10 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"
     APPLY_RATE_LIMIT = "10 per hour"
+    # Invitations one signed-in person may send, and one address may receive, over every
+    # invitation form together (only those sent count).
+    INVITE_RATE_LIMIT = "30 per hour"
+    INVITE_ADDRESS_RATE_LIMIT = "3 per day"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

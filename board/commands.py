@@ -85,22 +85,32 @@ def import_members_command(file: Path, invite: bool) -> None:
             rows = read_rows(stream)
     except UnicodeDecodeError as exc:
         raise click.ClickException(
-            f'{file} is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8".'
+            printable(f'{file} is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8".')
         ) from exc
     except BadFile as exc:
-        raise click.ClickException(f"{file}: {exc.message}") from exc
+        raise click.ClickException(printable(f"{file}: {exc.message}")) from exc
     with click.progressbar(length=len(rows), label="Importing member firms") as bar:
         try:
             report = import_members(rows, invite=invite, actor=None, progress=bar.update)
         except ImportInterrupted as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(printable(exc.message)) from exc
     refused = len(report.errors)
     click.echo(
         f"{_count(report.created, 'member firm')} added, {report.unchanged} unchanged, "
         f"{_count(refused, 'line')} refused{':' if refused else '.'}"
     )
     for line, reason in report.errors:
-        click.echo(f"  line {line}: {reason}")
+        click.echo(f"  line {line}: {printable(reason)}")
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal could act on (escape sequences, carriage
+    returns, direction marks) written as Python escapes it: the file's cells are quoted in
+    the messages, and a cell must reach the screen as text, never as a command."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 @cli.command("sweep")

@@ -44,6 +44,18 @@ def register_error_handlers(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, message=message), 400
 
+    # Only the web app has the limiter; the worker never loads it.
+    from flask_limiter import RateLimitExceeded
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(error: RateLimitExceeded) -> tuple[str, int]:
+        # A limit with a message of its own says what was limited.
+        if error.limit.error_message and error.description:
+            message = error.description
+        else:
+            message = _("Too many attempts. Please wait a minute and try again.")
+        return render_template("errors/error.html", code=429, message=message), 429
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500

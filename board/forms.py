@@ -108,7 +108,8 @@ def web_address(value: str) -> str | None:
         value = "https://" + value
     scheme, _, rest = value.partition("://")
     host = rest.split("/", 1)[0]
-    if scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+    visible = all(char.isprintable() and not char.isspace() for char in value)
+    if scheme.lower() not in ("http", "https") or "." not in host or not visible:
         return None
     return value
 

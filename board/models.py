@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -21,9 +22,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def firm_name(name: str) -> str:
+    """A firm's name as stored: invisible format characters (Unicode category Cf: zero-width
+    spaces, soft hyphens, direction marks, byte order marks) removed, spaces collapsed."""
+    visible = "".join(char for char in name if unicodedata.category(char) != "Cf")
+    return " ".join(visible.split())
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character (Unicode category Cc: escape, bell, …)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def name_key(name: str) -> str:
-    """A firm's name as compared for sameness: spaces collapsed, case folded (Ł = ł)."""
-    return " ".join(name.split()).casefold()
+    """A firm's name as compared for sameness: the visible name in Unicode's compatibility
+    form (NFKC: full-width "Ｏ" = "O", "ﬁ" = "fi"), case folded (Ł = ł), spaces collapsed."""
+    folded = unicodedata.normalize("NFKC", firm_name(name)).casefold()
+    # Folding can leave a string that is not in NFKC, and NFKC can make spaces.
+    return " ".join(unicodedata.normalize("NFKC", folded).split())
 
 
 def new_session_token() -> str:
@@ -236,7 +252,8 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     # Set from the name: the database itself refuses two firms whose names differ only in
-    # case or spacing (SQLite's lower() folds ASCII only, so it cannot be a SQL expression).
+    # case, spacing, invisible characters or compatibility forms (SQLite's lower() folds
+    # ASCII only, so it cannot be a SQL expression).
     name_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -255,7 +272,7 @@ class Member(db.Model):
     @validates("name")
     def _keep_name_key(self, key: str, value: str) -> str:
         self.name_key = name_key(value)
-        return value
+        return firm_name(value)
 
     @property
     def is_active(self) -> bool:
@@ -509,7 +526,7 @@ class Application(db.Model):
     @validates("member_name")
     def _keep_member_key(self, key: str, value: str) -> str:
         self.member_key = name_key(value)
-        return value
+        return firm_name(value)
 
     def __repr__(self) -> str:
         return f"<Application {self.member_name} {self.status}>"

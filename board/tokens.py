@@ -3,12 +3,14 @@ lasting one-click unsubscribe link.
 
 An invitation or reset token carries the user's id and a fingerprint of their password hash:
 setting a password changes the hash, so the link that did it (and every older one) stops
-working.
+working. An invitation token also names what it invites to (the firm's id, or none for the
+staff): an invitation that moved to another firm leaves its earlier links dead.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
@@ -47,14 +49,20 @@ def _fingerprint(user: User) -> str:
 
 def make_token(user: User, purpose: Purpose) -> str:
     """Sign a link token for `user`."""
-    return _serializer(purpose).dumps([user.id, _fingerprint(user)])
+    payload: list[object] = [user.id, _fingerprint(user)]
+    if purpose is Purpose.INVITATION:
+        payload.append(user.member_id)
+    return _serializer(purpose).dumps(payload)
 
 
 def load_token(token: str, purpose: Purpose) -> User:
     """Return the user a token was made for, or raise TokenExpired / TokenInvalid."""
     serializer = _serializer(purpose)
     try:
-        user_id, fingerprint = serializer.loads(token, max_age=_max_age(purpose))
+        payload, signed_at = serializer.loads(
+            token, max_age=_max_age(purpose), return_timestamp=True
+        )
+        user_id, fingerprint, *invited_to = payload
     except SignatureExpired as exc:
         raise TokenExpired from exc
     except (BadSignature, ValueError, TypeError) as exc:
@@ -62,7 +70,18 @@ def load_token(token: str, purpose: Purpose) -> User:
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or fingerprint != _fingerprint(user):
         raise TokenInvalid
+    if purpose is Purpose.INVITATION and not _invites_to_now(user, invited_to, signed_at):
+        raise TokenInvalid
     return user
+
+
+def _invites_to_now(user: User, invited_to: list[object], signed_at: datetime) -> bool:
+    """Whether an invitation token is for the firm (or the staff) the user is invited to."""
+    if invited_to:
+        return invited_to == [user.member_id]
+    # A token that names no firm stands only while the user has not been invited again
+    # since it was signed (moving an invitation is inviting again); timestamps are seconds.
+    return user.invited_at is None or signed_at >= user.invited_at.replace(microsecond=0)
 
 
 # Unsubscribe links never expire: they are in every match e-mail a user keeps.

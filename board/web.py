@@ -82,6 +82,8 @@ LINKED_PAGES = {
     "account.unsubscribe": "/unsubscribe/<token>",
     "auth.invitation": "/invitations/<token>",
     "auth.reset_password": "/password/reset/<token>",
+    "auth.login": "/login",
+    "auth.forgot_password": "/password/forgot",
     "staff.applications": "/staff/applications",
 }
 

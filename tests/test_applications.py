@@ -24,7 +24,7 @@ from board.models import (
     User,
 )
 from tests import factories
-from tests.conftest import AuthActions, submit
+from tests.conftest import CSRF_PATTERN, AuthActions, submit
 from tests.mailbox import Mailbox, html_of, text_of
 from tests.test_moderation import assert_error_next_to, flashed, has, signed_in, subject, text
 
@@ -324,9 +324,24 @@ DUPLICATES = [
     ),
     (
         None,
-        {"member_name": "Odra Cloud", "email": "Agnieszka@Odra.example"},
-        "email",
-        "This address already belongs to a user of the board: sign in instead.",
+        {
+            "member_name": "Odra\u200b Soft\u00adware sp.\u2060 z o.o.\ufeff",
+            "email": "jan@odra-new.example",
+        },
+        "member_name",
+        "A member firm with this name exists already.",
+    ),
+    (
+        None,
+        {"member_name": "\uff2f\uff44\uff52\uff41 Software sp. z o.o.", "email": "jan@odra.pl"},
+        "member_name",
+        "A member firm with this name exists already.",
+    ),
+    (
+        APPLICATION,
+        {"member_name": "Spree\u200dwerk\u200e Digital GmbH", "email": "jonas@spreewerk.example"},
+        "member_name",
+        "An application for this firm is already waiting.",
     ),
 ]
 
@@ -334,7 +349,15 @@ DUPLICATES = [
 @pytest.mark.parametrize(
     "before, now, field, message",
     DUPLICATES,
-    ids=["same-email", "same-firm", "same-firm-polish", "firm-is-a-member", "email-is-a-user"],
+    ids=[
+        "same-email",
+        "same-firm",
+        "same-firm-polish",
+        "firm-is-a-member",
+        "firm-is-a-member-with-invisible-characters",
+        "firm-is-a-member-in-full-width-letters",
+        "same-firm-with-invisible-characters",
+    ],
 )
 def test_a_duplicate_application_is_refused_next_to_the_field(
     app: Flask,
@@ -361,11 +384,55 @@ def test_a_duplicate_application_is_refused_next_to_the_field(
     assert count(app, Member) == 1
 
 
+def answer(response, firm: str, email: str) -> str:
+    """A page as it reads whoever the applicant is: the firm, the address and the form's
+    token written as placeholders."""
+    page = CSRF_PATTERN.sub("csrf", response.get_data(as_text=True))
+    return page.replace(firm, "FIRM").replace(email, "ADDRESS")
+
+
+def test_applying_with_an_address_that_has_an_account_answers_as_for_anyone_and_tells_its_owner(
+    app: Flask, staff: Staff, odra: factories.Account, mailbox: Mailbox
+) -> None:
+    """The page tells nobody that the address is registered; its owner reads who tried."""
+    newcomer = apply(app.test_client(), member_name="Spree Cloud GmbH", email="jonas@spree.example")
+    mailbox.wait_for(1, to=staff.reviewer.email)
+    mailbox.clear()
+    taken = apply(app.test_client(), member_name="Odra Cloud", email="Agnieszka@Odra.example")
+
+    assert taken.status_code == newcomer.status_code == 200
+    assert answer(taken, "Odra Cloud", "Agnieszka@Odra.example") == answer(
+        newcomer, "Spree Cloud GmbH", "jonas@spree.example"
+    )
+    # Staff see it and hear of it like any application; approving it would be refused.
+    (announcement,) = mailbox.wait_for(1, to=staff.reviewer.email)
+    assert subject(announcement) == "A firm applies to join the board: Odra Cloud"
+    (told,) = mailbox.wait_for(1, to=odra.email)
+    assert subject(told) == "Someone used your e-mail address on the cluster procurement board"
+    body = text_of(told)
+    assert "Someone applied for a firm to join the cluster's procurement board" in body
+    assert "http://board.test/login" in body and "http://board.test/password/forgot" in body
+    assert 'href="http://board.test/password/forgot"' in html_of(told)
+    assert "Odra Cloud" not in body  # what a stranger typed is not mailed to the owner
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == odra.email))
+        assert (user.member_id, user.invited_at) == (odra.member_id, None)
+    assert ("user.address_reused", "user", None) in audit_trail(app)
+
+
 # Bad input --------------------------------------------------------------------------------
 
 BAD_INPUT = [
     ({"member_name": ""}, "member_name", "Enter the firm's name."),
     ({"member_name": "   "}, "member_name", "Enter the firm's name."),
+    ({"member_name": "\u200b\u2060\u00ad\ufeff"}, "member_name", "Enter the firm's name."),
+    (
+        {"member_name": "Spreewerk\x1b[8m Digital"},
+        "member_name",
+        "The firm name cannot contain control characters.",
+    ),
+    # Each of these letters is 18 once compared: the name cannot be compared with others.
+    ({"member_name": "\ufdfa" * 20}, "member_name", "Use a shorter firm name."),
     ({"name": ""}, "name", "Enter your name."),
     ({"email": ""}, "email", "Enter an e-mail address."),
     ({"email": "lena(at)spreewerk"}, "email", "Enter a valid e-mail address, like name@firm.com."),
@@ -385,6 +452,9 @@ BAD_INPUT = [
     ids=[
         "no-firm",
         "blank-firm",
+        "invisible-firm",
+        "control-characters",
+        "firm-too-long-to-compare",
         "no-name",
         "no-email",
         "bad-email",
@@ -415,6 +485,14 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_stored(
     assert audit_trail(app) == trail
     assert count(app, Notification) == 0
     assert mailbox.messages == []
+
+
+def test_invisible_characters_are_kept_out_of_the_firm_name(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = apply(client, member_name="\u202eSpree\u200bwerk  Digi\u00adtal\u2060 GmbH\ufeff")
+    assert has(response.get_data(as_text=True), f"The application of {FIRM} is with")
+    assert applications(app) == [(FIRM, APPLICANT, ApplicationStatus.PENDING)]
 
 
 def test_a_message_of_exactly_5000_characters_is_accepted(app: Flask, client: FlaskClient) -> None:

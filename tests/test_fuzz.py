@@ -260,11 +260,13 @@ class World:
 
 @pytest.fixture
 def world(app: Flask) -> World:
-    # Generated sign-ins and applications must reach the forms, not the rate limits.
+    # Generated sign-ins, applications and invitations must reach the forms, not the limits.
     app.config.update(
         LOGIN_RATE_LIMIT="100000 per minute",
         PASSWORD_RESET_RATE_LIMIT="100000 per minute",
         APPLY_RATE_LIMIT="100000 per minute",
+        INVITE_RATE_LIMIT="100000 per minute",
+        INVITE_ADDRESS_RATE_LIMIT="100000 per minute",
     )
     with app.app_context():
         odra = factories.make_member("Odra Software", competences=("kotlin", "python"))

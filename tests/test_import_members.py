@@ -252,6 +252,63 @@ def test_a_spreadsheet_export_with_bom_crlf_quotes_and_spaces_is_read(
         assert db.session.scalar(select(func.count(Member.id))) == 4
 
 
+def test_names_differing_only_in_invisible_characters_or_letter_forms_are_one_firm(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    with app.app_context():
+        factories.make_member("Żuraw Games sp. z o.o.")
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["Żuraw\u200b Games sp.\u00ad z o.o.", "PL", "", "", "michal@zuraw.example"],
+            ["\ufeffElbtal Systemtechnik\u2060 GmbH", "DE", "", "", "matthias@elbtal.example"],
+            ["\uff25\uff4c\uff42\uff54\uff41\uff4c Systemtechnik GmbH", "DE", "", "", "x@e.de"],
+        ],
+    )
+
+    result = runner.invoke(args=["board", "import-members", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "1 member firm added, 1 unchanged, 1 line refused:" in result.output
+    assert refused_lines(result.output) == {
+        4: "'Ｅｌｂｔａｌ Systemtechnik GmbH' appears twice in the file (first on line 3)"
+    }
+    with app.app_context():
+        names = db.session.scalars(select(Member.name).order_by(Member.id)).all()
+        assert names == ["Żuraw Games sp. z o.o.", "Elbtal Systemtechnik GmbH"]
+
+
+def test_cells_reach_the_terminal_with_control_characters_escaped(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["Odra Software", "\x1b[2J", "", "", "anna@odra.example"],
+            ["Spreewerk\x1b]0;owned\x07 GmbH", "DE", "", "", "lena@spreewerk.example"],
+            ["Elbtal GmbH", "DE", "", "", "ok\r@elbtal.example"],
+            ["Someș Data SRL", "RO", "somes.example/\x1b[0m", "", "radu@somes.example"],
+            ["Ceahlău SRL", "RO", "", "python;\u202ekotlin", "mihai@ceahlau.example"],
+        ],
+    )
+
+    result = runner.invoke(args=["board", "import-members", str(path)])
+
+    assert result.exit_code == 0, result.output
+    for raw in ("\x1b", "\x07", "\r", "\u202e"):
+        assert raw not in result.output
+    assert refused_lines(result.output) == {
+        2: "country '\\x1b[2J' is not an ISO 3166 country code like PL, DE or RO",
+        3: "the firm name 'Spreewerk\\x1b]0;owned\\x07 GmbH' contains control characters",
+        4: "e-mail 'ok\\r@elbtal.example' is not valid",
+        # The quoted carriage return ends line 4 of the file; its row goes on on line 5.
+        6: "website 'somes.example/\\x1b[0m' is not a web address like https://firm.com",
+        7: "unknown competence '\\u202ekotlin'",
+    }
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Member.id))) == 0
+
+
 def test_semicolons_another_column_order_and_a_missing_last_column_are_read(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:

@@ -82,6 +82,7 @@ def test_member_edits_its_profile_and_competences(
         ("competences", ["python", "cobol-on-cards"], "Unknown competence: cobol-on-cards."),
         ("website", "javascript:alert(1)", "Enter a web address like https://firm.com."),
         ("website", "not a website", "Enter a web address like https://firm.com."),
+        ("website", "odra.example/\x1b[2J", "Enter a web address like https://firm.com."),
         ("description", "x" * 5001, "Use at most 5000 characters."),
     ],
 )
@@ -123,17 +124,41 @@ def test_anonymous_users_are_sent_to_sign_in_from_staff_pages(client: FlaskClien
         assert response.headers["Location"] == f"/login?next={path.replace('/', '%2F')}"
 
 
-def test_staff_cannot_add_a_firm_twice(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "  odra   SOFTWARE ",
+        "Odra \u200bSoftware",
+        "O\u00addra\u2060 Soft\ufeffware\u200e",
+        "\uff4f\uff44\uff52\uff41 software",
+    ],
+    ids=["case-and-spaces", "zero-width-space", "soft-hyphen-and-joiners", "full-width"],
+)
+def test_staff_cannot_add_a_firm_twice(
+    app: Flask, client: FlaskClient, auth: AuthActions, name: str
+) -> None:
     with app.app_context():
         factories.make_member("Odra Software")
         staff = factories.make_user(is_staff=True)
     auth.login(staff.email, staff.password)
-    data = {"member_name": "  odra   SOFTWARE ", "email": "new@odra.example", "country": "PL"}
+    data = {"member_name": name, "email": "new@odra.example", "country": "PL"}
     response = submit(client, "/staff/members/new", data)
     assert response.status_code == 200
     assert "A member firm with this name exists already." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Member.id))) == 1
+
+
+def test_staff_add_a_firm_whose_name_is_stored_without_invisible_characters(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+    auth.login(staff.email, staff.password)
+    data = {"member_name": "Elbtal\u200b Systemtechnik\u00ad GmbH\u2060", "email": "m@elbtal.de"}
+    assert submit(client, "/staff/members/new", data).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Member.name)).all() == ["Elbtal Systemtechnik GmbH"]
 
 
 def test_staff_form_keeps_what_was_typed_when_it_refuses(

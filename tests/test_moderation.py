@@ -562,6 +562,34 @@ def test_a_suspended_firm_is_signed_out_its_needs_leave_and_its_offer_cannot_win
     ]
 
 
+def test_sessions_ended_by_a_suspension_stay_ended_after_the_firm_is_reactivated(
+    app: Flask, cluster: Cluster
+) -> None:
+    supplier = app.test_client()
+    login = AuthActions(supplier).login(
+        cluster.supplier.email, cluster.supplier.password, remember="y"
+    )
+    assert login.status_code == 302
+    copied_session = supplier.get_cookie("session").value
+    copied_remember = supplier.get_cookie("remember_token").value
+    colleague = signed_in(app, cluster.supplier_colleague)
+    ceahlau = cluster.supplier.member_id
+
+    staff = signed_in(app, cluster.staff)
+    post(staff, f"/staff/members/{ceahlau}/suspend")
+    post(staff, f"/staff/members/{ceahlau}/activate")
+
+    for browser in (supplier, colleague):
+        response = browser.get("/needs")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    for name, value in (("session", copied_session), ("remember_token", copied_remember)):
+        thief = app.test_client()
+        thief.set_cookie(name, value)
+        assert thief.get("/needs").status_code == 302, name
+    # Signing in again works as before.
+    assert signed_in(app, cluster.supplier).get("/needs").status_code == 200
+
+
 def test_suspending_a_suspended_firm_is_refused(app: Flask, cluster: Cluster) -> None:
     staff = signed_in(app, cluster.staff)
     ceahlau = cluster.supplier.member_id

@@ -36,23 +36,58 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
+class AddressTaken(Conflict):
+    """The address belongs to someone an invitation cannot take: a user who has accepted
+    theirs or, when a firm's user invites, someone invited to the staff or a firm's contact
+    who has not been invited yet."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(_("This address already belongs to a user of the board."), "email")
+        self.user = user
+
+
 def invite_user(email: str, member: Member | None, invited_by: User | None, name: str = "") -> User:
     """Create (or re-invite) a user without a password and e-mail an invitation.
 
-    With a firm, the user acts for it; without one, the user joins the cluster staff.
+    With a firm, the user acts for it; without one, the user joins the cluster staff. An
+    invitation not accepted yet moves to the firm (or the staff) of the latest one, and the
+    earlier link stops working. A firm's user moves only an invitation to another firm.
     """
     user = find_user(email)
-    member_id = member.id if member is not None else None
-    if user is not None and (user.has_accepted_invitation or user.member_id != member_id):
-        raise Conflict(_("This address already belongs to a user of the board."), "email")
+    moves = user is not None and (user.member is not member or user.is_staff != (member is None))
+    if user is not None and (
+        user.has_accepted_invitation
+        or (moves and _by_firm(invited_by) and (user.is_staff or user.invited_at is None))
+    ):
+        raise AddressTaken(user)
+    moved: dict[str, str] = {}
     if user is None:
         user = User(email=email, member=member, is_staff=member is None, name=name)
         db.session.add(user)
+    elif moves:
+        moved["moved_from"] = "staff" if user.is_staff else f"member:{user.member_id}"
+        user.member = member
+        user.is_staff = member is None
+    if name:
+        user.name = name
     user.invited_at = utcnow()
-    event = audit.record("user.invited", user, invited_by, email=user.email)
+    event = audit.record("user.invited", user, invited_by, email=user.email, **moved)
     announce.invitation(user, event)
     db.session.commit()
     return user
+
+
+def _by_firm(user: User | None) -> bool:
+    """Whether a firm's user (rather than staff or the command line) acts."""
+    return user is not None and not user.is_staff
+
+
+def tell_account_owner(user: User, actor: User | None, **detail: object) -> None:
+    """E-mail a user that someone applied or invited with their address (`detail` says what
+    was tried), in the caller's transaction: the form that tried answers as it answers for
+    anyone, and only the owner of the address learns that it has an account."""
+    event = audit.record("user.address_reused", user, actor, **detail)
+    announce.account_exists(user, event)
 
 
 def accept_invitation(user: User, name: str, password: str) -> None:

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from board import audit
-from board.auth.services import find_user, invite_user
+from board.auth.services import find_user, invite_user, tell_account_owner
 from board.competences.services import usable
 from board.errors import Conflict, InvalidTransition
 from board.extensions import db
-from board.members.services import unique_slug
+from board.members.services import checked_firm_name, unique_slug
 from board.models import (
     Application,
     ApplicationStatus,
@@ -39,16 +39,20 @@ def _same_name(name: str) -> object:
     return Member.name_key == name_key(name)
 
 
+def _has_account(email: str) -> bool:
+    """Whether the address belongs to a user who has accepted their invitation; one who has
+    not may apply, and approving moves their invitation to the new member."""
+    user = find_user(email)
+    return user is not None and user.has_accepted_invitation
+
+
 def submit_application(data: ApplicationData) -> Application:
-    """Record a firm's application and tell the reviewing staff."""
-    name = " ".join(data.member_name.split())
+    """Record a firm's application and tell the reviewing staff (and the owner of the
+    address, if it has an account)."""
+    name = checked_firm_name(data.member_name)
     email = data.email.strip().lower()
     if db.session.scalar(select(Member.id).where(_same_name(name))) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
-    if find_user(email) is not None:
-        raise Conflict(
-            _("This address already belongs to a user of the board: sign in instead."), "email"
-        )
     pending = select(Application).where(Application.status == ApplicationStatus.PENDING)
     if db.session.scalar(pending.where(Application.email == email)) is not None:
         raise Conflict(_("An application from this address is already waiting."), "email")
@@ -65,6 +69,11 @@ def submit_application(data: ApplicationData) -> Application:
     db.session.add(application)
     event = audit.record("application.submitted", application, None, member_name=name)
     announce.application_submitted(application, event)
+    # The answer and the staff's work are the same for an address that has an account (its
+    # approval is refused); only the owner of the address is told.
+    owner = find_user(email)
+    if owner is not None and owner.has_accepted_invitation:
+        tell_account_owner(owner, None, attempt="application", application=application.id)
     db.session.commit()
     return application
 
@@ -82,12 +91,13 @@ def _decide(application: Application, target: ApplicationStatus, staff: User, **
 
 
 def approve_application(application: Application, staff: User) -> Member:
-    """Make the firm an active member and invite the person who applied."""
+    """Make the firm an active member and invite the person who applied (moving their
+    invitation elsewhere, if they have not accepted it)."""
     if application.status != ApplicationStatus.PENDING:
         raise InvalidTransition(_("This application has been decided already."))
     if db.session.scalar(select(Member.id).where(_same_name(application.member_name))):
         raise Conflict(_("A member firm with this name exists already."))
-    if find_user(application.email) is not None:
+    if _has_account(application.email):
         raise Conflict(_("The applicant's address already belongs to a user of the board."))
     _decide(application, ApplicationStatus.APPROVED, staff)
     member = Member(

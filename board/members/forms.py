@@ -8,6 +8,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from board.forms import CompetencesField, email_field, website_field
+from board.models import firm_name
 
 
 class MemberProfileForm(FlaskForm):
@@ -30,7 +31,7 @@ class ApplicationForm(FlaskForm):
     member_name = StringField(
         _l("Firm name"),
         validators=[DataRequired(_l("Enter the firm's name.")), Length(min=2, max=200)],
-        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+        filters=[lambda value: firm_name(value) if isinstance(value, str) else value],
     )
     name = StringField(
         _l("Your name"),

@@ -19,7 +19,15 @@ from board.extensions import db
 from board.forms import web_address
 from board.i18n import known_countries
 from board.members.services import unique_slug
-from board.models import Competence, Member, MemberStatus, User, name_key
+from board.models import (
+    Competence,
+    Member,
+    MemberStatus,
+    User,
+    firm_name,
+    has_control_characters,
+    name_key,
+)
 
 COLUMNS = ("name", "country", "website", "competences", "email")
 REQUIRED_COLUMNS = ("name", "email")
@@ -119,8 +127,9 @@ def import_members(
 ) -> ImportReport:
     """Add an active firm and its contact user for each good row; refuse bad rows by line.
 
-    A firm that exists (same name, ignoring case and spacing) is left as it is, so importing
-    a file again changes nothing. Rows are numbered from line 2 unless they are `CsvRow`s;
+    A firm that exists (the same `name_key`: case, spacing, invisible characters and
+    compatibility forms do not count) is left as it is, so importing a file again changes
+    nothing. Rows are numbered from line 2 unless they are `CsvRow`s;
     `progress(1)` is called after each row.
     """
     report = ImportReport()
@@ -165,16 +174,18 @@ def _examine(
             f"{row.surplus} more value{'s' if row.surplus > 1 else ''} than the header has "
             "columns; put quotes around a value that contains a comma"
         )
-    name = " ".join((row.get("name") or "").split())
+    name = firm_name(row.get("name") or "")
     if not name:
         raise _Refused("the firm name is missing")
+    if has_control_characters(name):
+        raise _Refused(f"the firm name '{name}' contains control characters")
     key = name_key(name)
     if key in first_seen:
         raise _Refused(f"'{name}' appears twice in the file (first on line {first_seen[key]})")
     first_seen[key] = line
     if key in firms:
         return None
-    if len(name) > NAME_MAX:
+    if len(name) > NAME_MAX or len(key) > NAME_MAX:
         raise _Refused(f"the firm name is longer than {NAME_MAX} characters")
     country = (row.get("country") or "").strip().upper()
     if country and country not in known_countries():

@@ -12,11 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from board import audit
-from board.auth.services import find_user, invite_user
+from board.auth.services import AddressTaken, find_user, invite_user, tell_account_owner
 from board.competences.services import by_slugs
-from board.errors import Conflict, InvalidTransition, NotAllowed
+from board.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import Member, MemberStatus, User, name_key
+from board.models import (
+    Member,
+    MemberStatus,
+    User,
+    firm_name,
+    has_control_characters,
+    name_key,
+)
 
 
 @dataclass
@@ -58,6 +65,23 @@ def update_profile(member: Member, data: ProfileData, actor: User) -> None:
     db.session.commit()
 
 
+# The length of a firm's stored name and of the key it is compared by.
+NAME_MAX = 200
+
+
+def checked_firm_name(name: str) -> str:
+    """The firm name as it is stored; refused if nothing visible is left, if it holds a
+    control character, or if it is too long to store or to compare."""
+    name = firm_name(name)
+    if not name:
+        raise DomainError(_("Enter the firm's name."), "member_name")
+    if has_control_characters(name):
+        raise DomainError(_("The firm name cannot contain control characters."), "member_name")
+    if len(name) > NAME_MAX or len(name_key(name)) > NAME_MAX:
+        raise DomainError(_("Use a shorter firm name."), "member_name")
+    return name
+
+
 def unique_slug(name: str) -> str:
     """A URL slug for a firm name, numbered if another firm has it."""
     base = slugify(name, max_length=180) or "member"
@@ -69,12 +93,14 @@ def unique_slug(name: str) -> str:
 
 
 def add_member(data: NewMemberData, actor: User) -> Member:
-    """Add an active member firm and invite its first user."""
-    name = " ".join(data.name.split())
+    """Add an active member firm and invite its first user (whose invitation elsewhere, if
+    they have not accepted it, moves to this firm)."""
+    name = checked_firm_name(data.name)
     taken = select(Member.id).where(Member.name_key == name_key(name))
     if db.session.scalar(taken) is not None:
         raise Conflict(_("A member firm with this name exists already."), "member_name")
-    if find_user(data.email) is not None:
+    user = find_user(data.email)
+    if user is not None and user.has_accepted_invitation:
         raise Conflict(_("This address already belongs to a user of the board."), "email")
     member = Member(
         name=name,
@@ -95,9 +121,25 @@ def add_member(data: NewMemberData, actor: User) -> Member:
     return member
 
 
+def invite_colleague(email: str, member: Member, inviter: User) -> str:
+    """Invite a colleague to the firm; return the address invited, as the answer names it.
+
+    The answer is the same for an address that has an account: its owner is e-mailed instead
+    and nothing else changes, so the form tells nobody who is registered.
+    """
+    try:
+        invite_user(email, member, inviter)
+    except AddressTaken as taken:
+        if taken.user.has_accepted_invitation:
+            tell_account_owner(taken.user, inviter, attempt="invitation", firm=member.name)
+            db.session.commit()
+    return email.strip().lower()
+
+
 def set_member_status(member: Member, status: MemberStatus, actor: User) -> None:
     """Suspend or reactivate a firm: a suspended firm's users cannot sign in, its needs
-    leave the board and its offers are marked; reactivating brings all of it back."""
+    leave the board and its offers are marked; reactivating brings all of it back, except
+    the sessions that suspending ended: its users sign in again."""
     if member.status == status:
         raise InvalidTransition(
             _("This firm is suspended already.")
@@ -106,6 +148,10 @@ def set_member_status(member: Member, status: MemberStatus, actor: User) -> None
         )
     before = member.status
     member.status = status
+    if status == MemberStatus.SUSPENDED:
+        # A cookie copied before the suspension must not come back to life with the firm.
+        for user in member.users:
+            user.rotate_session_token()
     action = "member.suspended" if status == MemberStatus.SUSPENDED else "member.activated"
     audit.record(action, member, actor, before=str(before))
     db.session.commit()

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from board.auth.services import invite_user
+from board.auth.limits import invitation_limits
 from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import limiter
@@ -62,21 +62,16 @@ def own_profile() -> str | Response:
 
 
 @bp.route("/member/invite", methods=["GET", "POST"])
+@invitation_limits
 @member_required
 def invite() -> str | Response:
     user = acting_user()
+    assert user.member is not None  # member_required
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            invited = invite_user(form.email.data, user.member, user)
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            flash(
-                _("An invitation is on its way to %(email)s.", email=invited.email),
-                "success",
-            )
-            return redirect(url_for("members.own_profile"))
+        address = services.invite_colleague(form.email.data, user.member, user)
+        flash(_("An invitation is on its way to %(email)s.", email=address), "success")
+        return redirect(url_for("members.own_profile"))
     return render_template("members/invite.html", form=form, member=user.member)
 
 

@@ -81,6 +81,12 @@ def password_reset(email: str, user: User | None) -> None:
     queue([Notification(key=key, kind="password_reset", user=user, email=email)])
 
 
+def account_exists(user: User, event: AuditEvent) -> None:
+    """Tell the owner of an account that someone applied or invited with their address, and
+    how to sign in or choose a new password."""
+    announce(event, "account_exists", [user])
+
+
 def application_rejected(application: Application, event: AuditEvent) -> None:
     """E-mail the person who applied for a firm that staff refused it, and why."""
     queue([_row(event, "application_rejected", email=application.email)])

@@ -61,6 +61,7 @@ SUBJECTS = {
     "application_rejected": _l("Your application to the cluster procurement board"),
     "invitation": _l("You are invited to the cluster procurement board"),
     "password_reset": _l("Reset your password"),
+    "account_exists": _l("Someone used your e-mail address on the cluster procurement board"),
 }
 
 # E-mails that carry a signed link for their recipient's account, made when they are sent.
@@ -376,6 +377,9 @@ class Composer:
             context["competences"], context["score"] = self.matched(need, user.member_id)
         if notification.kind in ACCOUNT_LINKS:
             context["url"] = self.account_link(notification)
+        if notification.kind == "account_exists":
+            context["login_url"] = self.url("auth.login")
+            context["forgot_url"] = self.url("auth.forgot_password")
         with force_locale(user.locale):
             if need is not None and notification.kind in ("need_match", "deadline_reminder"):
                 context["facts"] = self.need_facts(need)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from board.forms import CompetencesField, DayField, email_field, website_field
 from board.i18n import known_countries
+from board.models import firm_name
 
 
 def country_choices() -> list[SelectChoice]:
@@ -25,7 +26,7 @@ class NewMemberForm(FlaskForm):
     member_name = StringField(
         _l("Firm name"),
         validators=[DataRequired(_l("Enter the firm's name.")), Length(min=2, max=200)],
-        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+        filters=[lambda value: firm_name(value) if isinstance(value, str) else value],
     )
     country = SelectField(_l("Country"), default="")
     website = website_field()

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from board.auth.limits import invitation_limits
 from board.auth.services import invite_user
 from board.competences import services as competences
 from board.errors import DomainError
@@ -30,6 +31,7 @@ def dashboard() -> str:
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
+@invitation_limits
 @staff_required
 def new_member() -> str | Response:
     form = NewMemberForm()
@@ -120,6 +122,7 @@ def activate_user(user_id: int) -> Response:
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@invitation_limits
 @staff_required
 def users() -> str | Response:
     """The cluster staff, and the form to invite a new staff member."""
