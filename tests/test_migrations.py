@@ -22,7 +22,7 @@ from board.schema import include_object
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # The revision before firm names were compared without invisible characters.
-BEFORE_NAME_KEYS = "368da3e83f24"
+BEFORE_NAME_KEYS = "7c1e0f3b9a42"
 
 
 def alembic_config() -> Config:

@@ -1,8 +1,8 @@
 """Firm names compared without invisible characters and in Unicode's compatibility form.
 
 Revision ID: 0851be9e58a4
-Revises: 368da3e83f24
-Create Date: 2026-12-06 09:30:00.000000
+Revises: 7c1e0f3b9a42
+Create Date: 2026-12-05 07:00:00.000000
 
 The stored keys of existing firms and applications are computed again. Two firms whose names
 become the same key cannot both keep their names: the upgrade stops before changing anything
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0851be9e58a4'
-down_revision = '368da3e83f24'
+down_revision = '7c1e0f3b9a42'
 branch_labels = None
 depends_on = None
 
