@@ -86,6 +86,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS_POOL_PRE_PING = True
     MEMBERS_PER_PAGE = 25
     NEEDS_PER_PAGE = 20
+    # A search by words alone counts its needs up to this many, and says "more than" past it.
+    SEARCH_COUNT_LIMIT = 1000
     AUDIT_PER_PAGE = 50
     NOTIFICATIONS_PER_PAGE = 50
     # Rendered board lists each process keeps (board/page_cache.py); 0 turns the cache off.

@@ -15,17 +15,22 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list: its rows, its number (from 1) and the size of the whole list."""
+    """One page of a list: its rows, its number (from 1) and the size of the whole list.
+
+    A list counted only up to a limit has that limit as its total, and is not `exact`: it has
+    more rows, and a page after the total's last one.
+    """
 
     items: Sequence[T]
     page: int
     per_page: int
     total: int
+    exact: bool = True
 
     @property
     def pages(self) -> int:
-        """How many pages the list has (none when it is empty)."""
-        return -(-self.total // self.per_page)
+        """How many pages the list has (none when it is empty); one more past a limit."""
+        return -(-self.total // self.per_page) + (0 if self.exact else 1)
 
     @property
     def has_prev(self) -> bool:

@@ -256,3 +256,29 @@ def test_needs_published_at_one_instant_are_listed_newest_id_first(
         soonest = board_page(user, BoardQuery(q="kotlin", sort="deadline"), 1, 20).items
         assert [n.title for n in soonest[:3]] == ["Kotlin"] * 3
         assert [n.id for n in soonest[:3]] == sorted((n.id for n in soonest[:3]), reverse=True)
+
+
+@pytest.mark.parametrize("sort", ["newest", "deadline"])
+def test_a_search_with_more_needs_than_it_counts_pages_them_all_and_says_more_than(
+    app: Flask, crowded: dict[str, factories.Account], client: FlaskClient, sort: str
+) -> None:
+    """Past SEARCH_COUNT_LIMIT a search by words alone stops counting, not finding."""
+    app.config["SEARCH_COUNT_LIMIT"] = 4
+    query = BoardQuery(q="kotlin", sort=sort)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == crowded["reader"].email))
+        assert user is not None
+        everything = [n.id for n in db.session.scalars(board_statement(user, query))]
+        assert len(everything) > 4
+        seen: list[int] = []
+        for number in range(1, len(everything) // 3 + 3):
+            page = board_page(user, query, page=number, per_page=3)
+            assert (page.total, page.exact) == (4, False)
+            assert page.has_next == (number < page.pages)
+            seen += [n.id for n in page.items]
+        assert seen == everything
+        few = board_page(user, BoardQuery(q="ktor", sort=sort), page=1, per_page=3)
+        assert (few.total, few.exact) == (3, True)
+    AuthActions(client).login(crowded["reader"].email, crowded["reader"].password)
+    page = client.get(f"/needs?q=kotlin&sort={sort}").get_data(as_text=True)
+    assert "More than 4 needs" in page

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -299,15 +300,27 @@ def board_statement(viewer: User, query: BoardQuery) -> Select[tuple[Need]]:
 def board_page(viewer: User, query: BoardQuery, page: int, per_page: int) -> Page[Need]:
     """One page of the board, with the number of needs on all its pages.
 
+    The plain board is paged by two queries; each reads an index of its own and stops early.
+
     A text search's matches are planned on their own (a materialized CTE of their ids and
     sort keys): under the page's LIMIT, PostgreSQL would otherwise walk every need of the
     status in board order, testing each one's text, as if the count stopped after a page.
     The page is then ordered and cut from the matches, and the count read from them, in the
-    query that reads the page. The plain board keeps two queries: each reads an index of its
-    own and stops early.
+    query that reads the page. That reads every match, which for a common word alone is a
+    good part of the board: such a search is counted up to SEARCH_COUNT_LIMIT first, and when
+    it finds more, its page is read in board order (a few rows of the board's index for each
+    need shown) and the count given as "more than" the limit.
     """
     if not search.words(query.q):
         return paginate(board_statement(viewer, query), page, per_page)
+    if not query.competences and query.sort != "relevance":
+        limit = current_app.config["SEARCH_COUNT_LIMIT"]
+        found = _board_filter(viewer, query, select(Need.id)).limit(limit + 1).subquery()
+        if (db.session.scalar(select(func.count()).select_from(found)) or 0) > limit:
+            items = db.session.scalars(
+                board_statement(viewer, query).limit(per_page).offset(offset(page, per_page))
+            ).all()
+            return Page(items, page, per_page, limit, exact=False)
     keys = _sort_keys(query)
     found = select(Need.id, *(key.label(f"key{n}") for n, (key, _) in enumerate(keys[:-1])))
     matches = _board_filter(viewer, query, found).cte("matches").prefix_with("MATERIALIZED")
