@@ -435,14 +435,6 @@ class Need(db.Model):
         """Open, and its offer deadline has not passed: derived, so no job has to run."""
         return self.status == NeedStatus.OPEN and (now or utcnow()) < self.offers_close_at
 
-    @property
-    def received_offer_count(self) -> int:
-        """The offers its requester firm has received, whatever was decided on them; an offer
-        its firm withdrew or staff hid from the requester is not among them."""
-        return sum(
-            1 for o in self.offers if o.status != OfferStatus.WITHDRAWN and o.hidden_at is None
-        )
-
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.status}>"
 

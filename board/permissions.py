@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from board.extensions import db, login_manager
 from board.models import (
@@ -146,7 +147,9 @@ def visible_needs(user: User, status: NeedStatus | None = None) -> ColumnElement
     of_active_firm = Need.member_id.in_(
         select(Member.id).where(Member.status == MemberStatus.ACTIVE)
     )
-    offered = exists().where(Offer.need_id == Need.id, Offer.member_id == user.member_id)
+    # An alias of its own, so that a query of offers can ask about their needs with it.
+    offer = aliased(Offer)
+    offered = exists().where(offer.need_id == Need.id, offer.member_id == user.member_id)
     if status is None:
         return or_(
             own,

@@ -156,3 +156,44 @@ def test_a_competitors_need_page_loads_no_other_firms_offer(
         assert client.get(f"/needs/{world.open_need}/offer").status_code == 200
     firms = {member_id for _, member_id in loaded}
     assert firms == (set() if viewer == "bystander" else {account.member_id})
+
+
+@contextmanager
+def loaded_needs() -> Iterator[list[int]]:
+    """The id of every Need the ORM builds from a row meanwhile."""
+    loaded: list[int] = []
+
+    def record(need: Need, context: object) -> None:
+        loaded.append(need.id)
+
+    event.listen(Need, "load", record)
+    try:
+        yield loaded
+    finally:
+        event.remove(Need, "load", record)
+
+
+def test_a_firms_own_lists_load_no_row_it_may_not_read(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """My needs counts offers without loading the one staff hid; My offers names no need staff
+    hid since the firm offered on it."""
+    with app.app_context():
+        need = db.session.get(Need, world.open_need)
+        need.status = NeedStatus.HIDDEN
+        db.session.commit()
+    requester = world.accounts["requester"]
+    AuthActions(client).login(requester.email, requester.password)
+    with loaded_offers() as offers:
+        page = client.get("/needs/mine").get_data(as_text=True)
+    assert offers == []
+    # The hidden need shows one offer (the supplier's); the one staff hid is not counted.
+    assert "<td>1</td>" in page
+    AuthActions(client).logout()
+    supplier = world.accounts["supplier"]
+    AuthActions(client).login(supplier.email, supplier.password)
+    with loaded_needs() as needs:
+        page = client.get("/offers").get_data(as_text=True)
+    assert world.open_need not in needs
+    assert "A need that is no longer on the board" in page
+    assert f"/needs/{world.open_need}" not in page

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
@@ -31,6 +31,8 @@ from board.models import (
     MemberStatus,
     Need,
     NeedStatus,
+    Offer,
+    OfferStatus,
     User,
     WorkMode,
     need_competences,
@@ -39,7 +41,7 @@ from board.models import (
 from board.needs import search
 from board.notifications import announce
 from board.pagination import Page, offset, paginate
-from board.permissions import visible_needs
+from board.permissions import visible_needs, visible_offers
 from board.rendering import render_markdown
 from board.states import move
 
@@ -424,15 +426,24 @@ def _asks_for_any(slugs: list[str]) -> ColumnElement[bool]:
     return competence_ids.overlap(ids.scalar_subquery())
 
 
-def member_needs(member: Member) -> Sequence[Need]:
-    """A firm's needs in every state, the most recently changed first."""
+def member_needs(viewer: User) -> Sequence[Row[tuple[Need, int]]]:
+    """The viewer's firm's needs in every state, the most recently changed first, each with
+    how many offers it received that the viewer may read (whatever was decided on them; an
+    offer withdrawn by its firm is not among them)."""
+    received = (
+        select(Offer.need_id, func.count().label("offers"))
+        .where(visible_offers(viewer), Offer.status != OfferStatus.WITHDRAWN)
+        .group_by(Offer.need_id)
+        .subquery()
+    )
     query = (
-        select(Need)
-        .where(Need.member_id == member.id)
-        .options(selectinload(Need.competences), selectinload(Need.offers))
+        select(Need, func.coalesce(received.c.offers, 0))
+        .outerjoin(received, received.c.need_id == Need.id)
+        .where(Need.member_id == viewer.member_id)
+        .options(selectinload(Need.competences))
         .order_by(Need.updated_at.desc())
     )
-    return db.session.scalars(query).all()
+    return db.session.execute(query).all()
 
 
 def pending_needs() -> Sequence[Need]:

@@ -80,8 +80,7 @@ def board_list(user: User) -> str:
 @bp.get("/needs/mine")
 @member_required
 def mine() -> str:
-    member = acting_user().member
-    return render_template("needs/mine.html", needs=services.member_needs(member))
+    return render_template("needs/mine.html", needs=services.member_needs(acting_user()))
 
 
 def need_form(**data: object) -> NeedForm:

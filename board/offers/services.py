@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -18,7 +18,7 @@ from board.extensions import db
 from board.models import CURRENCIES, Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
 from board.needs.services import transition
 from board.notifications import announce
-from board.permissions import visible_offers
+from board.permissions import visible_needs, visible_offers
 from board.states import move
 
 LIVE = (OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)
@@ -177,15 +177,17 @@ def _require_open(need: Need) -> None:
         raise InvalidTransition(_("This need is no longer open."))
 
 
-def member_offers(member: Member) -> Sequence[Offer]:
-    """A firm's offers, newest first, with their needs."""
+def member_offers(viewer: User) -> Sequence[Row[tuple[Offer, Need | None]]]:
+    """The viewer's firm's offers, newest first, each with its need when the viewer may still
+    read it (staff may have hidden it since, or its firm been suspended)."""
     query = (
-        select(Offer)
-        .where(Offer.member_id == member.id)
-        .options(selectinload(Offer.need).selectinload(Need.member))
-        .order_by(Offer.updated_at.desc())
+        select(Offer, Need)
+        .outerjoin(Need, and_(Need.id == Offer.need_id, visible_needs(viewer)))
+        .where(Offer.member_id == viewer.member_id)
+        .options(selectinload(Need.member))
+        .order_by(Offer.updated_at.desc(), Offer.id.desc())
     )
-    return db.session.scalars(query).all()
+    return db.session.execute(query).all()
 
 
 def offers_on(need: Need, viewer: User) -> Sequence[Offer]:

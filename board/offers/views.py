@@ -128,4 +128,4 @@ def decline(offer_id: int) -> Response:
 @bp.get("/offers")
 @member_required
 def mine() -> str:
-    return render_template("offers/mine.html", offers=services.member_offers(acting_user().member))
+    return render_template("offers/mine.html", offers=services.member_offers(acting_user()))
