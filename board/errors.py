@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from babel.units import format_unit
 from flask import Flask, current_app, render_template
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from board.extensions import db
+from board.i18n import browser_locale
 
 
 class DomainError(Exception):
@@ -82,10 +83,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        # The failed request may have left the session unusable; the page must still render.
+        # The failed request may have left the session unusable, or the database may be what
+        # failed: the page must render without it. It is in the browser's language (the
+        # user's own setting would load the user) and rendered without the context
+        # processors, which load the signed-in user too.
         db.session.rollback()
-        message = _("Something went wrong on our side. The error has been logged.")
-        return render_template("errors/500.html", message=message), 500
+        locale = browser_locale()
+        with force_locale(locale):
+            message = _("Something went wrong on our side. The error has been logged.")
+            template = current_app.jinja_env.get_template("errors/500.html")
+            page = template.render(message=message, locale=locale)
+        return page, 500
 
 
 def size_text(size: int) -> str:

@@ -45,6 +45,14 @@ def select_locale() -> str | None:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def browser_locale() -> str:
+    """The language the browser asks for, among those the board speaks."""
+    available = available_locales()
+    return (
+        request.accept_languages.best_match(available) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
 def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 

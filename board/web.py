@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from jinja2 import StrictUndefined
 from werkzeug.routing import IntegerConverter, Map
 
@@ -47,9 +46,14 @@ def add_security_headers(response: Response) -> Response:
 
 
 def keep_out_of_caches(response: Response) -> Response:
-    """Tell every cache, the browser's and shared ones, not to keep what a signed-in user got:
-    their pages, redirects and error pages are theirs alone. Static files keep their caching."""
-    if request.endpoint != "static" and current_user.is_authenticated:
+    """Tell every cache, the browser's and shared ones, not to keep a page: a signed-in user's
+    pages, redirects and error pages are theirs alone, and an anonymous visitor's forms carry
+    a token of their session. Static files keep their caching.
+
+    It asks nothing of the database (not even who is signed in), so it holds for the page
+    that says the database failed too.
+    """
+    if request.endpoint != "static":
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

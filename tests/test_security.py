@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.routing import Rule
 
 from board.clock import cluster_today
@@ -119,6 +120,30 @@ def test_an_unexpected_error_gets_the_500_page(app: Flask) -> None:
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert_security_headers(response, "/explode")
+
+
+def test_a_signed_in_user_gets_the_500_page_when_the_database_fails(app: Flask) -> None:
+    """The page that says something went wrong needs nothing of the database, not even the
+    signed-in user (their language, the layout's menu)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        member = factories.make_user(factories.make_member("Odra Software"))
+        engine = db.engine
+    client = app.test_client()
+    AuthActions(client).login(member.email, member.password)
+
+    def database_down(*args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("the database is down"))
+
+    event.listen(engine, "before_cursor_execute", database_down)
+    try:
+        response = client.get("/needs", headers={"Accept-Language": "en"})
+    finally:
+        event.remove(engine, "before_cursor_execute", database_down)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+    assert response.headers.get("Cache-Control") == "private, no-store"
+    assert_security_headers(response, "/needs")
 
 
 def need_form(app: Flask, description: str) -> dict[str, object]:
