@@ -184,6 +184,17 @@ def can_moderate_need(user: User, need: Need) -> bool:
     return user.is_staff
 
 
+def can_read_moderation(user: User, need: Need) -> bool:
+    """Why staff sent a need back, refused or hid it: its own firm and staff read it."""
+    return user.is_staff or is_requester(user, need)
+
+
+def can_compare_offers(user: User, need: Need) -> bool:
+    """The offers on a need, side by side: its own firm and staff (each reads those
+    `visible_offers` lets it; a supplier reads only its own, in a section of its own)."""
+    return user.is_staff or is_requester(user, need)
+
+
 def can_offer_on(user: User, need: Need) -> bool:
     """Another active firm's user, while the need takes offers."""
     return (
@@ -259,6 +270,8 @@ def init_app(app: Flask) -> None:
         can_submit_need=can_submit_need,
         can_cancel_need=can_cancel_need,
         can_moderate_need=can_moderate_need,
+        can_read_moderation=can_read_moderation,
+        can_compare_offers=can_compare_offers,
         can_offer_on=can_offer_on,
         can_decide_offer=can_decide_offer,
         can_withdraw_offer=can_withdraw_offer,
