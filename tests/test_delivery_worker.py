@@ -366,6 +366,32 @@ def kill_hard(worker: Worker) -> None:
     worker.process.wait(timeout=10)
 
 
+def kill_mid_delivery(
+    board: PrivateBoard, worker: Worker, mailbox: Mailbox, after: int, rows: int
+) -> tuple[int, int]:
+    """Kill `worker` once `after` e-mails have arrived; how many had, and how many rows were
+    being sent at that moment."""
+    mailbox.wait_for(after, timeout=30)
+    kill_hard(worker)
+    delivered = len(mailbox.messages)
+    at_kill = statuses(board.app)
+    assert at_kill[SENT] < rows, "the worker was killed after it had sent everything"
+    return delivered, at_kill[NotificationStatus.SENDING]
+
+
+def deliver_the_rest(board: PrivateBoard, timeout: float) -> None:
+    """Start a second worker and sweep until every row is sent."""
+    board.start_worker("second")
+    deadline = time.monotonic() + timeout
+    while set(statuses(board.app)) != {SENT}:
+        assert time.monotonic() < deadline, statuses(board.app)
+        # The sweep hands rows out again only once their lease (3 s) has passed.
+        with board.app.app_context():
+            sweep.sweep()
+        time.sleep(1)
+    time.sleep(1)  # a late repeat would arrive by now
+
+
 def test_a_worker_killed_mid_delivery_loses_no_email_and_repeats_few(
     app: Flask, private_board: Callable[..., PrivateBoard], mailbox: Mailbox
 ) -> None:
@@ -377,28 +403,14 @@ def test_a_worker_killed_mid_delivery_loses_no_email_and_repeats_few(
         staff = db.session.get(User, people.staff.id)
         mailbox.delay = 0.02  # 200 e-mails take seconds: time to kill the worker among them
         approve_need(db.session.get(Need, people.need_id), staff)
-    mailbox.wait_for(50, timeout=30)
-    kill_hard(first)
-    delivered = len(mailbox.messages)
-    at_kill = statuses(board.app)
-    sending = at_kill[NotificationStatus.SENDING]
-    assert at_kill[SENT] < 201, "the worker was killed after it had sent everything"
-
-    board.start_worker("second")
-    deadline = time.monotonic() + 40
-    while set(statuses(board.app)) != {SENT}:
-        assert time.monotonic() < deadline, statuses(board.app)
-        # The sweep hands rows out again only once their lease (3 s) has passed.
-        with board.app.app_context():
-            sweep.sweep()
-        time.sleep(1)
-    time.sleep(1)  # a late repeat would arrive by now
+    delivered, sending = kill_mid_delivery(board, first, mailbox, after=50, rows=201)
+    deliver_the_rest(board, timeout=40)
 
     received = assert_each_matching_user_heard(board.app, mailbox, people)
     duplicates = sum(count - 1 for count in received.values())
     print(
-        f"killed after {delivered} e-mails with {sending} rows being sent "
-        f"(statuses {dict(at_kill)}); {len(mailbox.messages)} e-mails in all, "
+        f"killed after {delivered} e-mails with {sending} rows being sent; "
+        f"{len(mailbox.messages)} e-mails in all, "
         f"{duplicates} sent twice"
     )
     # Each row is marked sent as soon as the server has it, so only the message each pool
@@ -522,21 +534,8 @@ def test_a_worker_killed_while_100_invitations_go_out_loses_none_and_repeats_few
         mailbox.delay = 0.05  # 100 e-mails take seconds: time to kill the worker among them
         for email in invited:
             invite_user(email, firm, inviter)
-    mailbox.wait_for(20, timeout=30)
-    kill_hard(first)
-    delivered = len(mailbox.messages)
-    at_kill = statuses(board.app)
-    sending = at_kill[NotificationStatus.SENDING]
-    assert at_kill[SENT] < 100, "the worker was killed after it had sent everything"
-
-    board.start_worker("second")
-    deadline = time.monotonic() + 60
-    while set(statuses(board.app)) != {SENT}:
-        assert time.monotonic() < deadline, statuses(board.app)
-        with board.app.app_context():
-            sweep.sweep()
-        time.sleep(1)
-    time.sleep(1)  # a late repeat would arrive by now
+    delivered, sending = kill_mid_delivery(board, first, mailbox, after=20, rows=100)
+    deliver_the_rest(board, timeout=60)
 
     received = Counter(message["To"] for message in mailbox.messages)
     assert set(received) == set(invited)
