@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from flask import Flask, abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
+from werkzeug.wrappers import Response
 
 from board.extensions import db, login_manager
 from board.models import (
@@ -40,28 +41,33 @@ ACTING_USER = "board_acting_user"
 
 
 def acting_user() -> User:
-    """The signed-in user as a model instance (not the request-local proxy)."""
-    user = g.get(ACTING_USER) if current_user.is_authenticated else None
-    if user is None:
-        abort(401)
-    return cast(User, user)
+    """The signed-in user as a model instance (not the request-local proxy), in a view that
+    one of the guards below lets through."""
+    user: User = getattr(g, ACTING_USER)
+    return user
 
 
 def _guard(allowed: Callable[[User], bool]) -> Callable[[F], F]:
-    """Send anonymous users to sign in; answer 403 to users that `allowed` refuses."""
+    """A view decorator: `refusal` decides, on each request."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not allowed(acting_user()):
-                abort(403)
-            return view(*args, **kwargs)
+            return refusal(allowed) or view(*args, **kwargs)
 
-        return cast(F, wrapped)
+        return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def refusal(allowed: Callable[[User], bool]) -> Response | None:
+    """Send anonymous users to sign in; answer 403 to users that `allowed` refuses; None when
+    the signed-in user may go on."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not allowed(acting_user()):
+        abort(403)
+    return None
 
 
 def is_staff(user: User) -> bool:
@@ -85,25 +91,14 @@ login_required = _guard(signed_in)
 
 
 def can_view_member(user: User, member: Member) -> bool:
-    """Active firms are listed to every user; others only to staff and their own users."""
-    return member.status == MemberStatus.ACTIVE or user.is_staff or user.member_id == member.id
+    """Active firms are listed to every user; the others only to staff (a user of a firm that
+    is not active cannot sign in)."""
+    return user.is_staff or member.status == MemberStatus.ACTIVE
 
 
 def visible_members(user: User) -> ColumnElement[bool]:
     """`can_view_member` as a condition on Member."""
-    if user.is_staff:
-        return true()
-    return or_(Member.status == MemberStatus.ACTIVE, Member.id == user.member_id)
-
-
-def can_edit_member(user: User, member: Member) -> bool:
-    """A firm's profile is edited by its own users (and by staff)."""
-    return user.is_staff or user.member_id == member.id
-
-
-def can_invite_to(user: User, member: Member) -> bool:
-    """A firm's users invite colleagues; staff invite anyone's."""
-    return user.is_staff or (user.member_id == member.id and member.is_active)
+    return true() if user.is_staff else Member.status == MemberStatus.ACTIVE
 
 
 # Needs ------------------------------------------------------------------------------------
@@ -115,10 +110,8 @@ def is_requester(user: User, need: Need) -> bool:
 
 def has_offered(user: User, need: Need) -> bool:
     """Whether the user's firm has an offer on the need (in any state)."""
-    if user.member_id is None:
-        return False
-    query = select(Offer.id).where(Offer.need_id == need.id, Offer.member_id == user.member_id)
-    return db.session.scalar(query.limit(1)) is not None
+    offered = exists().where(Offer.need_id == need.id, Offer.member_id == user.member_id)
+    return bool(db.session.scalar(select(offered)))
 
 
 def can_view_need(user: User, need: Need) -> bool:
@@ -170,10 +163,6 @@ def visible_needs(user: User, status: NeedStatus | None = None) -> ColumnElement
 
 def can_edit_need(user: User, need: Need) -> bool:
     return is_requester(user, need) and need.status in NEED_EDITABLE
-
-
-def can_submit_need(user: User, need: Need) -> bool:
-    return can_edit_need(user, need)
 
 
 def can_cancel_need(user: User, need: Need) -> bool:
@@ -260,20 +249,19 @@ def get_or_404(
     statement = select(model).where((model.id if column is None else column) == ident)
     if viewer is not None:
         statement = statement.where(VISIBLE[model](viewer))
-    return cast(M, db.one_or_404(statement))
+    row: M = db.one_or_404(statement)
+    return row
 
 
 def init_app(app: Flask) -> None:
     """Let templates ask the same questions the views ask, so buttons match what is allowed."""
     app.jinja_env.globals.update(
         can_edit_need=can_edit_need,
-        can_submit_need=can_submit_need,
         can_cancel_need=can_cancel_need,
         can_moderate_need=can_moderate_need,
         can_read_moderation=can_read_moderation,
         can_compare_offers=can_compare_offers,
         can_offer_on=can_offer_on,
         can_decide_offer=can_decide_offer,
-        can_withdraw_offer=can_withdraw_offer,
         is_requester=is_requester,
     )

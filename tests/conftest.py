@@ -8,11 +8,14 @@ tasks. A service that does not answer fails the test: nothing is skipped.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import smtplib
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,15 +109,35 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     if "postgresql" in BACKENDS:
         create_database(POSTGRES_URL)
     for backend in BACKENDS:
+        if backend == "sqlite":
+            shutil.copyfile(migrated_sqlite(tmp_path_factory), make_url(urls[backend]).database)
+            continue
         app = create_app(base_config(urls[backend], tmp_path_factory.mktemp("mail")))
         with app.app_context():
-            if backend == "postgresql":
-                db.session.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                db.session.execute(text("CREATE SCHEMA public"))
-                db.session.commit()
+            db.session.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
             upgrade()
             db.engine.dispose()
     return urls
+
+
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated from empty by the committed migrations, made once for each
+    version of them and kept in the temporary directory, where every session copies it (a run
+    of one test, as mutation testing makes many of, then skips the migrations)."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "migrations").rglob("*.py")):
+        digest.update(path.read_bytes())
+    template = Path(tempfile.gettempdir()) / f"board-tests-{digest.hexdigest()[:16]}.sqlite"
+    if not template.exists():
+        building = tmp_path_factory.mktemp("template") / "board.sqlite"
+        app = create_app(base_config(f"sqlite:///{building}", building.parent / "mail"))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        os.replace(building, template)  # whole or not at all, for test processes alongside
+    return template
 
 
 def create_database(url: str) -> None:

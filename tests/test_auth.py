@@ -14,6 +14,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -76,6 +77,43 @@ def test_failed_sign_in_does_not_reveal_whether_the_account_exists(
     assert WRONG in page
     assert 'aria-invalid="true"' in page
     assert client.get("/account").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("agnieszka@odra.example", "wrong password"),
+        ("nobody@odra.example", "whatever it is"),
+        ("invited@odra.example", "whatever it is"),
+    ],
+    ids=["wrong-password", "unknown-account", "invited-without-a-password"],
+)
+def test_a_failed_sign_in_does_the_same_password_hashing_work_whoever_the_address_is(
+    app: Flask,
+    auth: AuthActions,
+    member_account: factories.Account,
+    monkeypatch: pytest.MonkeyPatch,
+    email: str,
+    password: str,
+) -> None:
+    """One argon2id computation at the configured cost, whether or not the address has an
+    account: the time of the answer tells nothing."""
+    with app.app_context():
+        factories.make_user(factories.make_member(), email="invited@odra.example", password=None)
+    computed: list[tuple[int, int, int]] = []
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def spy(self: PasswordHasher, *args: object, original=original, **kwargs: object) -> object:
+            computed.append((self.time_cost, self.memory_cost, self.parallelism))
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, spy)
+    assert WRONG in auth.login(email, password).get_data(as_text=True)
+    config = app.config
+    expected = (config["PASSWORD_TIME_COST"], config["PASSWORD_MEMORY_COST"],
+                config["PASSWORD_PARALLELISM"])  # fmt: skip
+    assert computed == [expected]
 
 
 def test_user_of_a_suspended_firm_cannot_sign_in(app: Flask, auth: AuthActions) -> None:
@@ -227,6 +265,7 @@ def test_password_reset_requests_are_throttled_per_address(
     assert len(mailbox.wait_for(5)) == 5
 
 
+@pytest.mark.processes
 def test_sign_in_limits_are_shared_between_web_processes_through_redis(
     app: Flask,
     database_urls: dict[str, str],

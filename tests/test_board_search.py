@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.models import MemberStatus, Need, NeedStatus, User, utcnow
+from board.models import Member, MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs.services import BoardQuery, board_page, board_statement
 from tests import factories
 from tests.conftest import AuthActions
@@ -99,6 +99,17 @@ def test_matches_my_firm_shows_needs_sharing_a_competence_and_marks_them(
     page = board.get("/needs?match=y").get_data(as_text=True)
     assert '<li class="own"' in page and "✓ Kotlin" in page
     assert "✓ Kubernetes" not in page
+
+
+def test_matches_my_firm_leaves_out_the_firms_own_needs(
+    app: Flask, board: FlaskClient, viewer: factories.Account
+) -> None:
+    """A firm's own need asks for what the firm has; it is not a need that matches the firm."""
+    with app.app_context():
+        own = db.session.get(Member, viewer.member_id)
+        factories.make_need(own, title="Our own Kotlin need", competences=("kotlin",))
+    assert "Our own Kotlin need" in titles(board)
+    assert titles(board, "?match=y") == ["Two Kotlin developers for a logistics platform"]
 
 
 def test_search_and_filters_combine(board: FlaskClient) -> None:

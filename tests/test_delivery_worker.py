@@ -392,6 +392,7 @@ def deliver_the_rest(board: PrivateBoard, timeout: float) -> None:
     time.sleep(1)  # a late repeat would arrive by now
 
 
+@pytest.mark.processes
 def test_a_worker_killed_mid_delivery_loses_no_email_and_repeats_few(
     app: Flask, private_board: Callable[..., PrivateBoard], mailbox: Mailbox
 ) -> None:
@@ -418,6 +419,7 @@ def test_a_worker_killed_mid_delivery_loses_no_email_and_repeats_few(
     assert duplicates <= min(sending, CONCURRENCY)
 
 
+@pytest.mark.processes
 def test_an_approval_while_redis_is_down_answers_at_once_and_the_emails_follow(
     app: Flask, private_board: Callable[..., PrivateBoard], mailbox: Mailbox
 ) -> None:
@@ -521,6 +523,7 @@ def test_one_row_sent_by_five_threads_at_once_goes_out_once(app: Flask, mailbox:
     assert row_state(app, notification_id) == (SENT, 1)
 
 
+@pytest.mark.processes
 def test_a_worker_killed_while_100_invitations_go_out_loses_none_and_repeats_few(
     app: Flask, private_board: Callable[..., PrivateBoard], mailbox: Mailbox
 ) -> None:

@@ -66,6 +66,7 @@ def test_the_account_form_offers_only_languages_the_board_speaks(
     assert "Deutsch" in page
 
 
+@pytest.mark.processes
 def test_no_user_facing_text_escapes_gettext(tmp_path: Path) -> None:
     """Every template text node is inside a gettext call: extraction finds the known texts."""
     catalog = tmp_path / "messages.pot"

@@ -105,6 +105,7 @@ def test_with_redis_down_the_request_succeeds_and_the_job_waits(
         assert db.session.scalar(select(func.count(Member.id))) == 1
 
 
+@pytest.mark.processes
 def test_every_job_has_a_worker_task_of_the_same_name(tmp_path: Path) -> None:
     env = {**os.environ, "BOARD_INSTANCE_PATH": str(tmp_path)}
     for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "BOARD_ENV"):

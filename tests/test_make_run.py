@@ -76,6 +76,7 @@ def base_urls(commands: list[Command]) -> set[str | None]:
     return {command.environ.get("BASE_URL") for command in commands}
 
 
+@pytest.mark.processes
 def test_make_run_gives_every_board_command_the_address_it_serves() -> None:
     commands = board_commands({}, "PORT=5123")
     names = [" ".join(c.argv[c.argv.index("wsgi") + 1 :][:2]) for c in commands]
@@ -85,6 +86,7 @@ def test_make_run_gives_every_board_command_the_address_it_serves() -> None:
     assert base_urls(board_commands({})) == {"http://127.0.0.1:5000"}
 
 
+@pytest.mark.processes
 def test_make_run_keeps_a_base_url_set_in_the_environment() -> None:
     behind_a_proxy = {"BASE_URL": "https://board.cluster.example"}
     commands = board_commands(behind_a_proxy, "PORT=5123")
@@ -106,6 +108,7 @@ def app_of_make_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     return app
 
 
+@pytest.mark.processes
 def test_an_e_mail_written_under_make_run_links_to_the_port_it_serves(
     app_of_make_run: Flask, tmp_path: Path
 ) -> None:

@@ -13,9 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board import jobs
 from board.clock import cluster_today, cluster_zone
 from board.competences.services import by_slugs
 from board.extensions import db
+from board.members.services import set_member_status
 from board.models import (
     AuditEvent,
     Member,
@@ -29,7 +31,7 @@ from board.models import (
     User,
     utcnow,
 )
-from board.needs.services import approve_need, expire_needs
+from board.needs.services import approve_need, cancel_need, expire_needs
 from board.notifications import match, sweep
 from tests import factories
 from tests.conftest import AuthActions, submit
@@ -412,3 +414,81 @@ def test_a_user_sets_a_personal_competence_filter_on_the_account_page(
     assert cleared.status_code == 302
     with app.app_context():
         assert db.session.get(User, cluster.full.id).competences == []
+
+
+def test_a_personal_filter_is_held_against_each_needs_own_competences(
+    app: Flask, cluster: Cluster, mailbox: Mailbox
+) -> None:
+    """Tatry matches both needs by Kotlin; its user who filters on React hears of the need
+    that asks for React, not of the one that asks for Kotlin alone."""
+    with_react = new_need(app, cluster, title="Kotlin and React")
+    kotlin_only = new_need(app, cluster, competences=("kotlin",), title="Kotlin alone")
+    approve(app, with_react, cluster)
+    approve(app, kotlin_only, cluster)
+    subjects = [m["Subject"] for m in mailbox.to(cluster.filtered_in.email)]
+    assert [s for s in subjects if "Kotlin and React" in s] != []
+    assert [s for s in subjects if "Kotlin alone" in s] == []
+    assert [m for m in mailbox.to(cluster.half.email) if "Kotlin alone" in m["Subject"]] != []
+
+
+@pytest.fixture
+def jobs_held(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    """Jobs recorded instead of run: a fan-out that has not run yet, as with a slow broker."""
+    held: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(jobs, "start", lambda name, args: held.append((name, args)))
+    return held
+
+
+def match_rows(app: Flask) -> set[str]:
+    with app.app_context():
+        query = select(User.email).join(Notification, Notification.user_id == User.id)
+        return set(db.session.scalars(query.where(Notification.kind == "need_match")))
+
+
+def test_a_fan_out_that_runs_late_reaches_no_firm_suspended_since_the_need_matched(
+    app: Flask, cluster: Cluster, jobs_held: list[tuple[str, tuple[object, ...]]]
+) -> None:
+    need_id = new_need(app, cluster)
+    approve(app, need_id, cluster)
+    assert ("notify.fan_out", (need_id,)) in jobs_held
+    with app.app_context():
+        set_member_status(
+            db.session.get(Member, cluster.full.member_id),
+            MemberStatus.SUSPENDED,
+            db.session.get(User, cluster.staff.id),
+        )
+        match.fan_out(need_id)
+    assert match_rows(app) == {cluster.half.email, cluster.filtered_in.email}
+
+
+def test_a_fan_out_that_runs_for_a_need_no_longer_open_sends_nothing(
+    app: Flask, cluster: Cluster, jobs_held: list[tuple[str, tuple[object, ...]]]
+) -> None:
+    need_id = new_need(app, cluster)
+    approve(app, need_id, cluster)
+    with app.app_context():
+        cancel_need(db.session.get(Need, need_id), db.session.get(User, cluster.requester.id))
+        assert match.fan_out(need_id) == 0
+        assert db.session.get(Need, need_id).fanned_out_at is not None
+    assert match_rows(app) == set()
+
+
+def test_a_firm_suspended_after_matching_gets_no_digest_and_no_reminder(
+    app: Flask, cluster: Cluster, mailbox: Mailbox
+) -> None:
+    need_id = new_need(app, cluster, deadline_in_days=2)
+    approve(app, need_id, cluster)
+    with app.app_context():
+        set_user_need(need_id, published_at=digest_time() - timedelta(days=1))
+        set_member_status(
+            db.session.get(Member, cluster.full.member_id),
+            MemberStatus.SUSPENDED,
+            db.session.get(User, cluster.staff.id),
+        )
+    mailbox.clear()
+    with app.app_context():
+        done = sweep.sweep(digest_time())
+    assert done["digests"] == 0, "Wisła's daily user was the only one to get a digest"
+    reminded = {m["To"] for m in mailbox.messages if "Offers close soon" in m["Subject"]}
+    assert reminded == {cluster.half.email, cluster.filtered_in.email}
+    assert not {cluster.full.email, cluster.daily.email} & {m["To"] for m in mailbox.messages}

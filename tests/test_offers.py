@@ -6,14 +6,18 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board.clock import cluster_today
+from board.errors import InvalidTransition
 from board.extensions import db
-from board.models import AuditEvent, Member, Need, NeedStatus, Offer, OfferStatus, utcnow
+from board.models import AuditEvent, Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
+from board.offers.services import OfferData, submit_offer
 from tests import factories
 from tests.conftest import AuthActions, csrf_token, submit
 from tests.mailbox import Mailbox, text_of
@@ -374,3 +378,22 @@ def test_two_accepts_at_once_end_with_one_award(app: Flask, scene: Scene) -> Non
     statuses = sorted(o.status for o in offers(app, scene.need_id))
     assert statuses == [OfferStatus.ACCEPTED, OfferStatus.DECLINED]
     assert need_status(app, scene.need_id) == NeedStatus.CLOSED
+
+
+def test_the_offer_service_refuses_an_offer_after_the_deadline_whoever_calls_it(
+    app: Flask, scene: Scene
+) -> None:
+    """The rule holds in the service itself, not only in the view that shows the form."""
+    with app.app_context():
+        need = db.session.get(Need, scene.need_id)
+        need.offers_close_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        author = db.session.get(User, scene.supplier.id)
+        data = OfferData("Late, but good.", Decimal("1000"), "EUR", cluster_today())
+        with pytest.raises(InvalidTransition, match="deadline has passed"):
+            submit_offer(need, author.member, author, data)
+        assert db.session.scalar(select(func.count(Offer.id))) == 0
+        need.offers_close_at = utcnow() + timedelta(minutes=1)
+        db.session.commit()
+        offer, created = submit_offer(need, author.member, author, data)
+        assert created and offer.status == OfferStatus.SUBMITTED

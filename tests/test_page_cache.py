@@ -20,7 +20,7 @@ from sqlalchemy import text
 from board.competences import services as competences
 from board.extensions import db
 from board.members.services import set_member_status
-from board.models import Competence, Member, MemberStatus, Need, User, utcnow
+from board.models import Competence, Member, MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs import services
 from board.page_cache import page_cache
 from tests import factories
@@ -149,6 +149,29 @@ def test_another_firm_does_not_get_this_firms_list(
     poster_client = app.test_client()
     AuthActions(poster_client).login("p@pleissetal.example", factories.PASSWORD)
     assert "✓ Kotlin" not in poster_client.get("/needs").get_data(as_text=True)
+
+
+def test_a_firms_drafts_and_matches_kept_for_it_never_reach_another_firm(
+    app: Flask, reader: FlaskClient, seen: dict[str, int]
+) -> None:
+    """The lists a firm alone may see (its drafts) or that depend on its competences
+    ("matches my firm") are kept per firm: another firm asking the same gets its own."""
+    with app.app_context():
+        poster = db.session.get(Member, seen["poster"])
+        factories.make_need(poster, title="Pleissetal draft", status=NeedStatus.DRAFT)
+        factories.make_user(poster, email="p@pleissetal.example")
+        factories.make_need(poster, title="Python pipeline", competences=("python",))
+        python_firm = factories.make_member("Carpathia Data", competences=("python",))
+        factories.make_user(python_firm, email="user@carpathia.example")
+    poster_client = app.test_client()
+    AuthActions(poster_client).login("p@pleissetal.example", factories.PASSWORD)
+    other_client = app.test_client()
+    AuthActions(other_client).login("user@carpathia.example", factories.PASSWORD)
+    assert titles(poster_client, "?status=draft") == ["Pleissetal draft"]
+    assert titles(other_client, "?status=draft") == []
+    assert titles(reader, "?match=y") == ["Kotlin developers"]
+    assert titles(other_client, "?match=y") == ["Python pipeline"]
+    assert titles(reader, "?match=y") == ["Kotlin developers"]
 
 
 def test_each_language_and_each_filter_has_its_own_entry(

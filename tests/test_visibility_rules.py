@@ -63,6 +63,9 @@ def world(app: Flask) -> World:
         # Firm B offered on a need that was then cancelled: it still sees that need.
         factories.make_offer(needs[NeedStatus.CANCELLED], firm_b, accounts["supplier"].id)
         factories.make_need(gone, title="A suspended firm's open need")
+        # Firm B offered on a need of a firm suspended since: it no longer sees that need.
+        gone_need = factories.make_need(gone, title="Cancelled", status=NeedStatus.CANCELLED)
+        factories.make_offer(gone_need, firm_b, accounts["supplier"].id)
         factories.make_need(firm_b, accounts["supplier"].id, title="Firm B's own draft",
                             status=NeedStatus.DRAFT)  # fmt: skip
         db.session.commit()
@@ -78,9 +81,9 @@ RULES = {
     # Firm A's needs for A and staff; for the others its open, awarded and expired needs, the
     # cancelled one firm B offered on (for B), and B's own draft (for B).
     "needs": (Need, can_view_need, visible_needs,
-              {"requester": 9, "supplier": 5, "competitor": 3, "bystander": 3, "staff": 11}),
+              {"requester": 9, "supplier": 5, "competitor": 3, "bystander": 3, "staff": 12}),
     "offers": (Offer, can_view_offer, visible_offers,
-               {"requester": 2, "supplier": 2, "competitor": 1, "bystander": 0, "staff": 3}),
+               {"requester": 2, "supplier": 3, "competitor": 1, "bystander": 0, "staff": 4}),
     "members": (Member, can_view_member, visible_members,
                 {"requester": 4, "supplier": 4, "competitor": 4, "bystander": 4, "staff": 5}),
 }  # fmt: skip

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from board.web import LINKED_PAGES
@@ -31,6 +32,7 @@ WEB_ONLY = (
 )
 
 
+@pytest.mark.processes
 def test_worker_imports_no_web_only_module(tmp_path: Path) -> None:
     """`import worker` builds the worker's app without the pages, the limiter or migrations."""
     env = {

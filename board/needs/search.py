@@ -18,10 +18,12 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    select,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from board.models import Need
+from board.models import Competence, Need, need_competences
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -91,3 +93,40 @@ def include_object(
     if type_ == "table" and name and name.startswith("needs_fts"):
         return False
     return not (type_ == "index" and name in ("ix_needs_search_vector", "ix_needs_search"))
+
+
+def narrow(statement: Select[Any], dialect: str, q: str, competences: list[str]) -> Select[Any]:
+    """Keep the needs whose text matches `q` and that ask for any of `competences` (either may
+    be empty), each database the way it finds them fastest."""
+    condition = matches(dialect, q) if q else None
+    if competences and dialect == "postgresql":
+        statement = statement.where(_asks_for_any(competences))
+    elif competences:
+        wanted = _needs_with_competences(competences)
+        among = matches_among(dialect, q, need_competences.c.need_id)
+        if among is not None:
+            wanted, condition = wanted.where(among), None
+        statement = statement.where(Need.id.in_(wanted))
+    if condition is not None:
+        statement = statement.where(condition)
+    return statement
+
+
+def _needs_with_competences(slugs: list[str]) -> Select[tuple[int]]:
+    """The ids of needs asking for any of these competences."""
+    return (
+        select(need_competences.c.need_id)
+        .join(Competence, Competence.id == need_competences.c.competence_id)
+        .where(Competence.slug.in_(slugs))
+    )
+
+
+def _asks_for_any(slugs: list[str]) -> ColumnElement[bool]:
+    """On PostgreSQL, a condition that a need asks for any of these competences.
+
+    It reads the ids that triggers copy onto the need (migration ab337838be4a), so the GIN
+    index over status, competence ids and text finds a search's needs in one scan.
+    """
+    ids = select(func.array_agg(Competence.id)).where(Competence.slug.in_(slugs))
+    competence_ids = literal_column("needs.competence_ids", ARRAY(Integer))
+    return competence_ids.overlap(ids.scalar_subquery())

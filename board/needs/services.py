@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Integer, Row, Select, func, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from board import audit
@@ -359,16 +358,7 @@ def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Se
         # `visible_needs` says so already.
         active_firms = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
         statement = statement.where(Need.member_id.in_(active_firms))
-    dialect = db.engine.dialect.name
-    condition = search.matches(dialect, query.q) if query.q else None
-    if query.competences and dialect == "postgresql":
-        statement = statement.where(_asks_for_any(query.competences))
-    elif query.competences:
-        wanted = _needs_with_competences(query.competences)
-        among = search.matches_among(dialect, query.q, need_competences.c.need_id)
-        if among is not None:
-            wanted, condition = wanted.where(among), None
-        statement = statement.where(Need.id.in_(wanted))
+    statement = search.narrow(statement, db.engine.dialect.name, query.q, query.competences)
     if query.matching and viewer.member is not None:
         own = [c.id for c in viewer.member.competences]
         statement = statement.where(
@@ -377,8 +367,6 @@ def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Se
                 select(need_competences.c.need_id).where(need_competences.c.competence_id.in_(own))
             ),
         )
-    if condition is not None:
-        statement = statement.where(condition)
     return statement
 
 
@@ -404,26 +392,6 @@ def _ordered(columns: Any, keys: list[tuple[ColumnElement[Any], bool]]) -> list[
     """The board's order over the `id` and `key<n>` columns of a subquery of needs."""
     named = [columns[f"key{n}"] for n in range(len(keys) - 1)] + [columns.id]
     return [c.desc() if down else c.asc() for c, (_, down) in zip(named, keys, strict=True)]
-
-
-def _needs_with_competences(slugs: list[str]) -> Select[tuple[int]]:
-    """The ids of needs asking for any of these competences."""
-    return (
-        select(need_competences.c.need_id)
-        .join(Competence, Competence.id == need_competences.c.competence_id)
-        .where(Competence.slug.in_(slugs))
-    )
-
-
-def _asks_for_any(slugs: list[str]) -> ColumnElement[bool]:
-    """On PostgreSQL, a condition that a need asks for any of these competences.
-
-    It reads the ids that triggers copy onto the need (migration ab337838be4a), so the GIN
-    index over status, competence ids and text finds a search's needs in one scan.
-    """
-    ids = select(func.array_agg(Competence.id)).where(Competence.slug.in_(slugs))
-    competence_ids = literal_column("needs.competence_ids", ARRAY(Integer))
-    return competence_ids.overlap(ids.scalar_subquery())
 
 
 def member_needs(viewer: User) -> Sequence[Row[tuple[Need, int]]]:

@@ -245,9 +245,9 @@ class SentMarks:
 
     def __enter__(self) -> Callable[[int], None]:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        self.postgresql = self.connection.dialect.name == "postgresql"
+        self.postgresql = self.connection.dialect.name == "postgresql"  # pragma: no mutate
         if self.postgresql:
-            self.connection.exec_driver_sql("SET synchronous_commit TO off")
+            self.connection.exec_driver_sql("SET synchronous_commit TO off")  # pragma: no mutate
         return self.mark
 
     def mark(self, notification_id: int) -> None:
@@ -259,6 +259,6 @@ class SentMarks:
         try:
             if self.postgresql and not self.connection.invalidated:
                 # The connection goes back to the pool: it must commit as all others do.
-                self.connection.exec_driver_sql("RESET synchronous_commit")
+                self.connection.exec_driver_sql("RESET synchronous_commit")  # pragma: no mutate
         finally:
             self.connection.close()
