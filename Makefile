@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-dev chromium run test stack lint format messages bench
+.PHONY: install install-dev chromium run test mutate stack lint format messages bench
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,13 @@ run: install
 # One test process per CPU, at most four (tests/conftest.py gives each its own databases).
 test: install-dev chromium
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist worksteal
+
+# Mutation testing of the rules' modules, by hand only, never in CI (tests/README.md): each
+# mutant is held to the fast SQLite run of the tests that reach it. Starts afresh each time.
+mutate: install-dev
+	rm -rf mutants
+	BOARD_TEST_DATABASES=sqlite $(BIN)/mutmut run --max-children 2
+	$(BIN)/python -m tests.mutation_score
 
 # Web, worker and beat against DATABASE_URL and REDIS_URL, as production runs them.
 stack: install

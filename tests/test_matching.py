@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from board import jobs
-from board.clock import cluster_today, cluster_zone
+from board.clock import cluster_today, cluster_zone, day_bounds
 from board.competences.services import by_slugs
 from board.extensions import db
 from board.members.services import set_member_status
@@ -492,3 +492,103 @@ def test_a_firm_suspended_after_matching_gets_no_digest_and_no_reminder(
     reminded = {m["To"] for m in mailbox.messages if "Offers close soon" in m["Subject"]}
     assert reminded == {cluster.half.email, cluster.filtered_in.email}
     assert not {cluster.full.email, cluster.daily.email} & {m["To"] for m in mailbox.messages}
+
+
+# The sweep's clock: what is due when ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "local, days",
+    [
+        ((7, 0), ("2027-01-13", "2027-01-14")),  # from DIGEST_HOUR on: yesterday's is due
+        ((6, 59), ("2027-01-12", "2027-01-13")),  # before it: the day before yesterday's
+    ],
+)
+def test_the_digest_of_a_day_is_due_from_digest_hour_the_next_morning(
+    app: Flask, local: tuple[int, int], days: tuple[str, str]
+) -> None:
+    with app.app_context():
+        now = datetime(2027, 1, 15, *local, tzinfo=cluster_zone())
+        assert [day.isoformat() for day in sweep.due_digest_days(now)] == list(days)
+
+
+def test_a_digest_lists_what_matched_that_day_and_only_for_whom_it_is_meant(
+    app: Flask, cluster: Cluster, mailbox: Mailbox
+) -> None:
+    """Published at the day's first instant: in; at the next day's: out. A need cancelled
+    since, and a need outside a daily user's own filter, are left out; the requester's own
+    firm matches none of its needs."""
+    first = new_need(app, cluster, title="At the first instant")
+    last = new_need(app, cluster, title="At the next midnight")
+    cancelled = new_need(app, cluster, title="Cancelled since")
+    for need_id in (first, last, cancelled):
+        approve(app, need_id, cluster)
+    with app.app_context():
+        day = cluster_today() + timedelta(days=1)
+        start, end = day_bounds(day)
+        set_user_need(first, published_at=start)
+        set_user_need(last, published_at=end)
+        set_user_need(cancelled, published_at=start, status=NeedStatus.CANCELLED)
+        set_user(cluster.colleague.id, notify=NotifyMode.DAILY)
+        set_user(cluster.filtered_out.id, notify=NotifyMode.DAILY)
+        digests = sweep.queue_digests(day)
+        rows = db.session.scalars(select(Notification).where(Notification.id.in_(digests)))
+        listed = {row.user_id: row.data["need_ids"] for row in rows}
+        assert listed == {cluster.daily.id: [first]}
+        assert sweep.queue_digests(day) == []
+
+
+def test_matched_firms_of_every_need_due_are_reminded_in_one_sweep_once(
+    app: Flask, cluster: Cluster
+) -> None:
+    due = [new_need(app, cluster, deadline_in_days=2, title=f"Due {n}") for n in range(2)]
+    fresh = new_need(app, cluster, deadline_in_days=2, title="Published today")
+    closed = new_need(app, cluster, deadline_in_days=2, title="Awarded")
+    for need_id in (*due, fresh, closed):
+        approve(app, need_id, cluster)
+    now = utcnow()
+    with app.app_context():
+        for need_id in (*due, closed):
+            set_user_need(need_id, published_at=now - timedelta(days=1))
+        set_user_need(fresh, published_at=now - timedelta(hours=12))
+        set_user_need(closed, status=NeedStatus.CLOSED)
+        reminded = sweep.queue_deadline_reminders(now)
+        rows = db.session.scalars(select(Notification).where(Notification.id.in_(reminded)))
+        assert sorted({row.need_id for row in rows}) == sorted(due)
+        assert len(reminded) == len(due) * 4  # Wisła's two and Tatry's two users, each need
+        assert sweep.queue_deadline_reminders(now) == []
+
+
+def test_the_reminder_window_ends_where_offers_close(app: Flask, cluster: Cluster) -> None:
+    """A need closing exactly REMINDER_DAYS from now is reminded; one closing now is not."""
+    edge = new_need(app, cluster, deadline_in_days=5, title="At the far edge")
+    closing = new_need(app, cluster, deadline_in_days=1, title="Closing now")
+    for need_id in (edge, closing):
+        approve(app, need_id, cluster)
+    with app.app_context():
+        closes = db.session.get(Need, closing).offers_close_at
+        set_user_need(edge, offers_close_at=closes + timedelta(days=3))
+        for need_id in (edge, closing):
+            set_user_need(need_id, published_at=closes - timedelta(days=2))
+        reminded = sweep.queue_deadline_reminders(closes)
+        rows = db.session.scalars(select(Notification).where(Notification.id.in_(reminded)))
+        assert {row.need_id for row in rows} == {edge}
+
+
+def test_the_requester_firm_is_asked_to_award_when_the_author_cannot_be(
+    app: Flask, cluster: Cluster
+) -> None:
+    """The author who can no longer sign in is replaced by the firm's users; a need awarded
+    already is not asked about; a need is asked about at the instant its offers close."""
+    orphan = new_need(app, cluster, deadline_in_days=1, title="Author gone")
+    awarded = new_need(app, cluster, deadline_in_days=1, title="Awarded already")
+    for need_id in (orphan, awarded):
+        approve(app, need_id, cluster)
+    with app.app_context():
+        set_user(cluster.requester.id, active=False)
+        set_user_need(awarded, status=NeedStatus.CLOSED)
+        closes = db.session.get(Need, orphan).offers_close_at
+        asked = sweep.queue_award_reminders(closes)
+        rows = db.session.scalars(select(Notification).where(Notification.id.in_(asked)))
+        assert {(row.need_id, row.user_id) for row in rows} == {(orphan, cluster.colleague.id)}
+        assert sweep.queue_award_reminders(closes + timedelta(hours=1)) == []

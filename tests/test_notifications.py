@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from board import jobs
+from board.errors import DomainError
 from board.extensions import db
 from board.models import (
     AuditEvent,
@@ -303,3 +305,117 @@ def test_a_row_left_sending_by_a_dead_delivery_is_sent_by_the_sweep_after_the_le
     assert done["reclaimed"] == 1 and done["resent"] == 1
     assert rows(app) == [("need_approved", NotificationStatus.SENT, 3)]
     assert len(mailbox.messages) == 1
+
+
+# The outbox's bookkeeping -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attempts, low, high",
+    [(1, 5.0, 10.0), (2, 10.0, 20.0), (4, 40.0, 80.0), (5, 50.0, 100.0), (9, 50.0, 100.0)],
+)
+def test_a_retry_waits_between_half_the_doubled_delay_and_all_of_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, attempts: int, low: float, high: float
+) -> None:
+    """The delay doubles from MAIL_RETRY_DELAY up to MAIL_RETRY_MAX_DELAY; the jitter keeps
+    at least half of it."""
+    app.config.update(MAIL_RETRY_DELAY=10.0, MAIL_RETRY_MAX_DELAY=100.0)
+    with app.app_context():
+        monkeypatch.setattr(outbox.random, "uniform", lambda a, b: a)
+        assert outbox.retry_delay(attempts) == low
+        monkeypatch.setattr(outbox.random, "uniform", lambda a, b: b)
+        assert outbox.retry_delay(attempts) == high
+
+
+def test_staff_send_an_e_mail_again_from_scratch_and_it_is_audited(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
+) -> None:
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    mailbox.replies += ["421 4.3.2 Service not available"] * 3
+    approve(app, *pending_need)
+    sweep_later(app, 5)
+    assert rows(app) == [("need_approved", NotificationStatus.FAILED, 2)]
+    with app.app_context():
+        row = db.session.scalar(select(Notification))
+        staff = db.session.get(User, pending_need[1])
+        mailbox.replies += ["421 4.3.2 Service not available"]
+        outbox.retry(row, staff)
+        # Counted from nought again: the one attempt made since leaves the row waiting.
+        assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "notification.retried")
+        )
+        assert (event.actor_id, event.target_id) == (staff.id, row.id)
+        assert event.detail == {"email": "agnieszka@odra.example"}
+        with pytest.raises(DomainError) as refusal:
+            outbox.retry(row, staff)
+        assert refusal.value.message == (
+            "Only an e-mail that failed or was not sent can be sent again."
+        )
+
+
+def test_a_retry_whose_task_is_lost_is_sent_by_the_sweep_after_the_lease(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.replies.append("550 5.1.1 No such user here")
+    approve(app, *pending_need)
+    monkeypatch.setattr(jobs, "start", lambda name, args: None)  # the broker loses the task
+    with app.app_context():
+        row = db.session.scalar(select(Notification))
+        outbox.retry(row, db.session.get(User, pending_need[1]))
+    monkeypatch.undo()
+    lease = app.config["MAIL_LEASE"]
+    assert sweep_later(app, lease - 5)["resent"] == 0
+    assert sweep_later(app, lease + 1)["resent"] == 1
+    assert rows(app) == [("need_approved", NotificationStatus.SENT, 1)]
+
+
+def test_what_a_server_said_is_kept_to_a_thousand_characters(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
+) -> None:
+    reply = "550 5.1.1 " + "x" * 1200
+    mailbox.replies.append(reply)
+    approve(app, *pending_need)
+    with app.app_context():
+        row = db.session.scalar(select(Notification))
+        suppression = db.session.scalar(select(Suppression))
+        assert row.last_error == reply[:1000] and suppression.reason == reply[:1000]
+        assert (row.sent_at, row.claimed_at) == (None, None)
+        outbox.suppress("agnieszka@odra.example", "a second refusal")
+        db.session.commit()
+        assert db.session.scalars(select(Suppression.reason)).all() == [reply[:1000]]
+
+
+def test_a_row_sent_carries_when_and_is_due_no_more(
+    app: Flask, pending_need: tuple[int, int], mailbox: Mailbox
+) -> None:
+    before = utcnow()
+    approve(app, *pending_need)
+    with app.app_context():
+        row = db.session.scalar(select(Notification))
+        assert row.status == NotificationStatus.SENT and row.last_error == ""
+        assert row.sent_at is not None and row.sent_at >= before
+        assert (row.next_attempt_at, row.claimed_at) == (None, None)
+
+
+def test_rows_that_wait_for_an_unreachable_server_do_not_lose_an_attempt(
+    app: Flask, pending_need: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row that found the server gone counts an attempt; those behind it do not."""
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    monkeypatch.setattr(jobs, "start", lambda name, args: None)  # delivered below, by hand
+    with app.app_context():
+        need = db.session.get(Need, pending_need[0])
+        staff = [db.session.get(User, factories.make_user(is_staff=True).id) for _ in range(3)]
+        event = AuditEvent(action="need.submitted", target_type="need", target_id=need.id)
+        db.session.add(event)
+        db.session.flush()
+        announce.announce(event, "need_submitted", staff, need=need)
+        db.session.commit()
+        ids = db.session.scalars(select(Notification.id).order_by(Notification.id)).all()
+        for row in db.session.scalars(select(Notification)):
+            row.attempts = 3  # three attempts made before this one
+        db.session.commit()
+        deliver.send(*ids)
+        attempts = db.session.scalars(select(Notification.attempts).order_by(Notification.id))
+        assert list(attempts) == [4, 3, 3]

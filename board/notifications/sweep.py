@@ -8,11 +8,12 @@ queues what is due by the clock: daily digests and deadline and award reminders.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 
 from board.clock import cluster_today, day_bounds, local_hour
 from board.extensions import db
@@ -31,7 +32,13 @@ from board.models import (
 )
 from board.notifications.announce import active_users
 from board.notifications.match import filter_allows, match_recipients, reachable
-from board.notifications.outbox import add_rows, dispatch_sends, lease_end, pending_ids
+from board.notifications.outbox import (
+    add_need_rows,
+    add_rows,
+    dispatch_sends,
+    lease_end,
+    pending_ids,
+)
 
 
 def due_digest_days(now: datetime) -> list[date]:
@@ -50,7 +57,7 @@ def queue_digests(day: date) -> list[int]:
     sweeps skip it (its unsent rows are the business of the retry and resend rules).
     """
     key = f"digest:{day.isoformat()}"
-    if db.session.scalar(select(Notification.id).where(Notification.key == key).limit(1)):
+    if db.session.scalar(select(exists().where(Notification.key == key))):
         return []
     start, end = day_bounds(day)
     query = (
@@ -66,8 +73,8 @@ def queue_digests(day: date) -> list[int]:
             User.notify == NotifyMode.DAILY,
             filter_allows(Need.id),
         )
-        .order_by(User.id, Need.id)
     )
+    # The digest orders its needs itself (best match first).
     by_user: dict[int, list[int]] = defaultdict(list)
     for user_id, need_id in db.session.execute(query):
         by_user[user_id].append(need_id)
@@ -81,34 +88,30 @@ def queue_digests(day: date) -> list[int]:
     return pending_ids(Notification.key == key)
 
 
-def _mark(need_id: int, column: Any, now: datetime) -> bool:
-    """Set a need's reminder mark if nobody has; True for the one sweep that set it."""
-    result = db.session.execute(
+def _claim(mark: Any, now: datetime, *conditions: ColumnElement[bool]) -> Sequence[int]:
+    """Set `mark` on the open needs that meet `conditions` and have no `mark` yet; the ids of
+    those this sweep marked. One UPDATE finds and marks them, so of two sweeps running at once
+    each need goes to one."""
+    return db.session.scalars(
         update(Need)
-        .where(Need.id == need_id, column.is_(None))
-        .values({column.key: now})
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+        .where(Need.status == NeedStatus.OPEN, mark.is_(None), *conditions)
+        .values({mark.key: now})
+        .returning(Need.id)
+    ).all()
 
 
 def queue_deadline_reminders(now: datetime) -> list[int]:
     """Remind matched firms that have not offered, a few days before offers close."""
     soon = now + timedelta(days=current_app.config["REMINDER_DAYS"])
-    needs = db.session.scalars(
-        select(Need.id).where(
-            Need.status == NeedStatus.OPEN,
-            Need.deadline_reminded_at.is_(None),
-            Need.offers_close_at > now,
-            Need.offers_close_at <= soon,
-            # A need published this close to its deadline was announced moments ago.
-            Need.published_at <= now - timedelta(days=1),
-        )
-    ).all()
     ids: list[int] = []
-    for need_id in needs:
-        if not _mark(need_id, Need.deadline_reminded_at, now):
-            continue
+    for need_id in _claim(
+        Need.deadline_reminded_at,
+        now,
+        Need.offers_close_at > now,
+        Need.offers_close_at <= soon,
+        # A need published this close to its deadline was announced moments ago.
+        Need.published_at <= now - timedelta(days=1),
+    ):
         offered = select(Offer.member_id).where(Offer.need_id == need_id)
         offering_users = set(db.session.scalars(select(User.id).where(User.member_id.in_(offered))))
         users = [
@@ -116,40 +119,18 @@ def queue_deadline_reminders(now: datetime) -> list[int]:
             for user_id in match_recipients(need_id, [NotifyMode.INSTANT, NotifyMode.DAILY])
             if user_id not in offering_users
         ]
-        key = f"deadline_reminder:need:{need_id}"
-        add_rows(
-            [
-                {"user_id": u, "key": key, "kind": "deadline_reminder", "need_id": need_id}
-                for u in users
-            ]
-        )
-        ids += pending_ids(Notification.key == key)
+        ids += add_need_rows("deadline_reminder", need_id, users)
     return ids
 
 
 def queue_award_reminders(now: datetime) -> list[int]:
     """Ask the requester to award or cancel a need whose offers have closed."""
-    needs = db.session.scalars(
-        select(Need).where(
-            Need.status == NeedStatus.OPEN,
-            Need.award_reminded_at.is_(None),
-            Need.offers_close_at <= now,
-        )
-    ).all()
     ids: list[int] = []
-    for need in needs:
-        if not _mark(need.id, Need.award_reminded_at, now):
-            continue
+    claimed = _claim(Need.award_reminded_at, now, Need.offers_close_at <= now)
+    for need in db.session.scalars(select(Need).where(Need.id.in_(claimed))):
         author = need.author
         users = [author] if author is not None and author.is_active else active_users([need.member])
-        key = f"award_reminder:need:{need.id}"
-        add_rows(
-            [
-                {"user_id": u.id, "key": key, "kind": "award_reminder", "need_id": need.id}
-                for u in users
-            ]
-        )
-        ids += pending_ids(Notification.key == key)
+        ids += add_need_rows("award_reminder", need.id, [user.id for user in users])
     return ids
 
 
