@@ -48,7 +48,9 @@ def equivalent() -> set[str]:
 
 
 def module_of(mutant: str) -> str:
-    return mutant.rpartition(".x_")[0]
+    """The module of a mutant: `board.tokens` of `board.tokens.x_make_token__mutmut_3`, and of
+    a method's `board.page_cache.xǁPageCacheǁfetch__mutmut_1`."""
+    return re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0]
 
 
 def main() -> int:
