@@ -280,4 +280,7 @@ def with_csrf_tokens(html: Markup) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Give templates the CSRF token that knows about shared parts (after CSRFProtect's)."""
+    # Both places CSRFProtect puts its own: the globals (macros imported without context)
+    # and a context processor (every template rendered with context).
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})

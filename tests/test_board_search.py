@@ -14,6 +14,7 @@ from board.models import Member, MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs.services import BoardQuery, board_page, board_statement
 from tests import factories
 from tests.conftest import AuthActions
+from tests.statements import statements_run
 
 NEEDS = (
     ("Security audit of our payment API", "Forty endpoints behind OAuth; retest included.",
@@ -293,3 +294,18 @@ def test_a_search_with_more_needs_than_it_counts_pages_them_all_and_says_more_th
     AuthActions(client).login(crowded["reader"].email, crowded["reader"].password)
     page = client.get(f"/needs?q=kotlin&sort={sort}").get_data(as_text=True)
     assert "More than 4 needs" in page
+
+
+def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
+    app: Flask, viewer: factories.Account
+) -> None:
+    """However many needs a page shows, it takes four statements: the count, the page, and
+    the firms and competences of all its needs."""
+    with app.app_context():
+        db.session.expire_all()
+        user = db.session.get(User, viewer.id)
+        with statements_run() as statements:
+            page = board_page(user, BoardQuery(), 1, 20)
+            shown = [(need.member.name, len(need.competences)) for need in page.items]
+        assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
+        assert len(statements) == 4

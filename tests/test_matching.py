@@ -531,10 +531,13 @@ def test_a_digest_lists_what_matched_that_day_and_only_for_whom_it_is_meant(
         set_user_need(cancelled, published_at=start, status=NeedStatus.CANCELLED)
         set_user(cluster.colleague.id, notify=NotifyMode.DAILY)
         set_user(cluster.filtered_out.id, notify=NotifyMode.DAILY)
+        set_user(cluster.filtered_in.id, notify=NotifyMode.DAILY)
         digests = sweep.queue_digests(day)
         rows = db.session.scalars(select(Notification).where(Notification.id.in_(digests)))
         listed = {row.user_id: row.data["need_ids"] for row in rows}
-        assert listed == {cluster.daily.id: [first]}
+        assert listed == {cluster.daily.id: [first], cluster.filtered_in.id: [first]}
+        waiting = db.session.scalars(select(Notification).where(Notification.id.in_(digests)))
+        assert {row.last_error for row in waiting} == {""}  # tried by no delivery yet
         assert sweep.queue_digests(day) == []
 
 
@@ -592,3 +595,36 @@ def test_the_requester_firm_is_asked_to_award_when_the_author_cannot_be(
         rows = db.session.scalars(select(Notification).where(Notification.id.in_(asked)))
         assert {(row.need_id, row.user_id) for row in rows} == {(orphan, cluster.colleague.id)}
         assert sweep.queue_award_reminders(closes + timedelta(hours=1)) == []
+
+
+def test_one_sweep_asks_about_every_need_whose_offers_closed_and_only_that(
+    app: Flask, cluster: Cluster
+) -> None:
+    """Two needs closing together are both asked about; the reminders to their suppliers,
+    still waiting in the outbox, are not award reminders."""
+    needs = [new_need(app, cluster, deadline_in_days=1, title=f"Closing {n}") for n in range(2)]
+    for need_id in needs:
+        approve(app, need_id, cluster)
+    with app.app_context():
+        closes = db.session.get(Need, needs[0]).offers_close_at
+        for need_id in needs:
+            set_user_need(need_id, offers_close_at=closes, published_at=closes - timedelta(days=2))
+        assert sweep.queue_deadline_reminders(closes - timedelta(hours=1))
+        asked = sweep.queue_award_reminders(closes)
+        rows = db.session.scalars(select(Notification).where(Notification.id.in_(asked)))
+        assert sorted((row.kind, row.need_id) for row in rows) == [
+            ("award_reminder", need_id) for need_id in sorted(needs)
+        ]
+
+
+def test_a_need_e_mails_the_firms_it_matched_not_those_an_earlier_need_matched(
+    app: Flask, cluster: Cluster, mailbox: Mailbox
+) -> None:
+    approve(app, new_need(app, cluster, title="Kotlin first"), cluster)
+    assert cluster.outsider.email not in match_mail(mailbox)
+    mailbox.clear()
+    approve(app, new_need(app, cluster, competences=("python",), title="Python next"), cluster)
+    assert match_mail(mailbox) == {cluster.outsider.email: 1}
+    mailbox.clear()
+    approve(app, new_need(app, cluster, competences=("kotlin",), title="Kotlin again"), cluster)
+    assert cluster.full.email in match_mail(mailbox)  # matched before, and matched again

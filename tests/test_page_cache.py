@@ -22,7 +22,7 @@ from board.extensions import db
 from board.members.services import set_member_status
 from board.models import Competence, Member, MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs import services
-from board.page_cache import page_cache
+from board.page_cache import arguments_key, page_cache
 from tests import factories
 from tests.conftest import CSRF_PATTERN, AuthActions
 
@@ -72,6 +72,8 @@ def test_a_second_request_is_served_from_the_cache(app: Flask, reader: FlaskClie
     hits, misses = counts(app)
     second = reader.get("/needs").get_data(as_text=True)
     assert counts(app) == (hits + 1, misses)
+    reader.get("/needs")
+    assert counts(app) == (hits + 2, misses)
     assert without_csrf_tokens(second) == without_csrf_tokens(first)
     assert TITLE.findall(second) == ["Kotlin developers"]
 
@@ -265,11 +267,11 @@ def test_the_forms_of_a_kept_need_page_carry_each_users_own_token(
 ) -> None:
     need_page(signed_in(app, offered["requester"]), seen["need"])
     colleague = signed_in(app, offered["colleague"])
-    token = CSRF_PATTERN.search(need_page(colleague, seen["need"]))
-    assert token is not None
+    # One token in every form, the kept part's and the page's own (the header's sign-out).
+    (token,) = set(CSRF_PATTERN.findall(need_page(colleague, seen["need"])))
     with app.app_context():
         offer_id = db.session.scalar(text("SELECT id FROM offers WHERE price = 1111100"))
-    response = colleague.post(f"/offers/{offer_id}/shortlist", data={"csrf_token": token.group(1)})
+    response = colleague.post(f"/offers/{offer_id}/shortlist", data={"csrf_token": token})
     assert response.status_code == 302
     assert "shortlisted" in need_page(colleague, seen["need"])
 
@@ -284,3 +286,27 @@ def test_a_new_offer_shows_on_the_kept_need_page_at_once(
         author = factories.make_user(firm)
         factories.make_offer(db.session.get(Need, seen["need"]), firm, author.id, price="33333")
     assert "33,333.00" in need_page(requester, seen["need"])
+
+
+def test_query_arguments_name_one_entry_whatever_their_order_and_never_another_s() -> None:
+    assert arguments_key([("q", "kotlin"), ("page", "2")]) == arguments_key(
+        [("page", "2"), ("q", "kotlin")]
+    )
+    distinct = [
+        [("a\0b", "c")],
+        [("a", "b\0c")],
+        [("q", "kotlin")],
+        [("q", "kotlin"), ("q", "")],
+        [("q", "\ud800")],  # a lone surrogate, as a mangled address may carry
+        [],
+    ]
+    assert len({arguments_key(pairs) for pairs in distinct}) == len(distinct)
+
+
+def test_a_request_that_loaded_no_user_reads_the_generation_itself(app: Flask) -> None:
+    with app.test_request_context():
+        before = page_cache().generation()
+    with app.app_context():
+        factories.make_member("Warta Data")
+    with app.test_request_context():
+        assert isinstance(before, int) and page_cache().generation() > before

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from board.clock import cluster_today
 from board.errors import DomainError
@@ -33,6 +33,7 @@ from board.models import (
 from board.needs import services as needs
 from board.offers import services as offers
 from tests import factories
+from tests.statements import statements_run
 
 
 @dataclass
@@ -77,12 +78,13 @@ def audited(row: Any) -> list[tuple[str, int | None, dict[str, Any]]]:
     return [(event.action, event.actor_id, event.detail) for event in events]
 
 
-def refused(change: Callable[[], object], message: str) -> None:
+def refused(change: Callable[[], object], message: str) -> DomainError:
     """`change` is refused with exactly `message`, and leaves the session usable."""
     with pytest.raises(DomainError) as refusal:
         change()
     assert refusal.value.message == message
     db.session.rollback()
+    return refusal.value
 
 
 def mails(kind: str) -> list[int | None]:
@@ -147,6 +149,21 @@ def test_the_requester_declines_an_offer_with_a_reason_its_firm_reads(cast: Cast
         lambda: offers.decline_offer(cast.rival_offer, cast.requester),
         "This need is no longer open.",
     )
+
+
+def test_an_offer_declined_without_a_reason_carries_none(cast: Cast) -> None:
+    offers.decline_offer(cast.offer, cast.requester)
+    assert cast.offer.decline_reason == ""
+    assert audited(cast.offer) == [("offer.declined", cast.requester.id, {"reason": ""})]
+
+
+def test_a_firms_offers_list_the_last_changed_first(cast: Cast) -> None:
+    second = factories.make_need(cast.requester.member, cast.requester.id, title="A second need")
+    newer = factories.make_offer(second, cast.supplier.member, cast.supplier.id)
+    cast.offer.updated_at = newer.updated_at + timedelta(minutes=5)
+    db.session.commit()
+    listed = [offer.id for offer, _need in offers.member_offers(cast.supplier)]
+    assert listed == [cast.offer.id, newer.id]
 
 
 def test_accepting_an_offer_awards_the_need_and_declines_the_live_others(cast: Cast) -> None:
@@ -224,15 +241,56 @@ def test_a_supplier_sends_changes_and_sends_again_its_one_offer(cast: Cast) -> N
         "A firm cannot offer on its own need.",
     )
     bad = offers.OfferData("Hm.", Decimal("1"), "XYZ", cluster_today())
-    refused(
+    refusal = refused(
         lambda: offers.submit_offer(cast.need, cast.supplier.member, cast.supplier, bad),
         "Choose a currency from the list.",
     )
+    assert refusal.field == "currency"  # the form shows it next to the currency
     offers.decline_offer(offer, cast.requester)
     refused(
         lambda: offers.submit_offer(cast.need, cast.supplier.member, cast.supplier, data),
         "This offer has been decided on and can no longer change.",
     )
+
+
+def test_a_firms_first_offer_on_another_need_is_new_and_names_its_author(cast: Cast) -> None:
+    second = factories.make_need(cast.requester.member, cast.requester.id, title="A second need")
+    data = offers.OfferData("Two seniors.", Decimal("50000"), "EUR", cluster_today())
+    offer, created = offers.submit_offer(second, cast.supplier.member, cast.supplier, data)
+    assert created and offer.id != cast.offer.id
+    assert (offer.need, offer.author, offer.status) == (
+        second,
+        cast.supplier,
+        OfferStatus.SUBMITTED,
+    )
+
+
+def test_a_colleague_s_offer_saved_a_moment_before_is_not_duplicated(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two people of one firm send its offer at once: the second meets the database's rule."""
+    monkeypatch.setattr(offers, "offer_of", lambda need, member: None)  # it saw no offer yet
+    data = offers.OfferData("Ours.", Decimal("1"), "EUR", cluster_today())
+    refused(
+        lambda: offers.submit_offer(cast.need, cast.supplier.member, cast.supplier, data),
+        "A colleague has just sent your firm's offer on this need. Open it and edit it.",
+    )
+    assert db.session.scalar(select(func.count(Offer.id))) == 2
+
+
+def test_each_change_of_an_offer_s_state_is_dated(cast: Cast) -> None:
+    before = cast.offer.updated_at
+    offers.withdraw_offer(cast.offer, cast.supplier)
+    assert cast.offer.updated_at > before
+
+
+def test_a_withdrawn_offer_cannot_be_accepted_and_the_need_stays_open(cast: Cast) -> None:
+    offers.withdraw_offer(cast.offer, cast.supplier)
+    refused(
+        lambda: offers.accept_offer(cast.offer, cast.requester),
+        "This offer can no longer be accepted.",
+    )
+    assert (cast.need.status, cast.offer.status) == (NeedStatus.OPEN, OfferStatus.WITHDRAWN)
 
 
 # Needs --------------------------------------------------------------------------------------
@@ -254,6 +312,24 @@ def need_data(**changes: Any) -> needs.NeedData:
     return needs.NeedData(**{**fields, **changes})
 
 
+def test_a_firms_needs_list_the_last_changed_first_with_the_offers_it_may_read(
+    cast: Cast,
+) -> None:
+    """Withdrawn offers and offers staff hid from the requester are not counted; a need
+    without offers has none."""
+    member = db.session.get(Member, cast.requester.member_id)
+    draft = needs.create_need(member, cast.requester, need_data())
+    cast.need.updated_at = draft.updated_at + timedelta(minutes=5)
+    db.session.commit()
+    assert [(need.id, count) for need, count in needs.member_needs(cast.requester)] == [
+        (cast.need.id, 2),
+        (draft.id, 0),
+    ]
+    offers.withdraw_offer(cast.offer, cast.supplier)
+    offers.hide_offer(cast.rival_offer, cast.staff, "Spam.")
+    assert [count for _need, count in needs.member_needs(cast.requester)] == [0, 0]
+
+
 def test_a_draft_is_created_edited_and_submitted_by_its_firm(cast: Cast) -> None:
     member = db.session.get(Member, cast.requester.member_id)
     draft = needs.create_need(member, cast.requester, need_data())
@@ -263,6 +339,7 @@ def test_a_draft_is_created_edited_and_submitted_by_its_firm(cast: Cast) -> None
         "Ktor on Kubernetes.",
     )
     assert (draft.duration, draft.location) == ("six months", "Wrocław")
+    assert (draft.member, draft.author) == (member, cast.requester)
     assert [c.slug for c in draft.competences] == ["kotlin", "kubernetes"]
     needs.update_need(draft, cast.requester, need_data(title="Three Kotlin developers"))
     assert draft.title == "Three Kotlin developers"
@@ -341,6 +418,25 @@ def pending(cast: Cast) -> Need:
     return factories.make_need(member, cast.requester.id, status=NeedStatus.PENDING)
 
 
+def test_the_review_queue_reads_the_longest_waiting_first_with_firms_and_competences(
+    cast: Cast,
+) -> None:
+    """Needs sent at the same instant wait in the order they were made; however many wait,
+    the queue and what it shows of each take three statements."""
+    waiting = [pending(cast) for _ in range(3)]
+    for need in waiting:
+        need.submitted_at = waiting[0].created_at
+    waiting[2].submitted_at -= timedelta(minutes=1)
+    db.session.commit()
+    db.session.expire_all()
+    with statements_run() as statements:
+        queue = needs.pending_needs()
+        shown = [(need.member.name, [c.slug for c in need.competences]) for need in queue]
+    assert [need.id for need in queue] == [waiting[2].id, waiting[0].id, waiting[1].id]
+    assert shown == [("Odra Software", ["kotlin", "kubernetes"])] * 3
+    assert len(statements) == 3
+
+
 def test_staff_approve_a_pending_need_once(cast: Cast) -> None:
     need = pending(cast)
     needs.approve_need(need, cast.staff)
@@ -382,6 +478,7 @@ def test_staff_send_a_pending_need_back_with_a_reason(
 def test_staff_hide_an_open_need_with_a_reason_and_put_it_back(cast: Cast) -> None:
     needs.hide_need(cast.need, cast.staff, "Not a need: an advertisement.")
     assert cast.need.status == NeedStatus.HIDDEN
+    hidden_at = cast.need.moderated_at
     assert cast.need.moderation_reason == "Not a need: an advertisement."
     assert mails("need_hidden") == [cast.requester.id]
     refused(
@@ -389,6 +486,7 @@ def test_staff_hide_an_open_need_with_a_reason_and_put_it_back(cast: Cast) -> No
     )
     needs.unhide_need(cast.need, cast.staff)
     assert (cast.need.status, cast.need.moderation_reason) == (NeedStatus.OPEN, "")
+    assert cast.need.moderated_at > hidden_at  # when staff last decided about it
     assert audited(cast.need)[-2:] == [
         ("need.hidden", cast.staff.id, {"reason": "Not a need: an advertisement."}),
         ("need.unhidden", cast.staff.id, {}),

@@ -423,7 +423,3 @@ def pending_needs() -> Sequence[Need]:
         .order_by(Need.submitted_at.asc(), Need.id.asc())
     )
     return db.session.scalars(query).all()
-
-
-def open_needs_count() -> int:
-    return db.session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.OPEN)) or 0

@@ -117,7 +117,6 @@ def match_recipients_query(need_id: int, modes: Sequence[NotifyMode]) -> Select[
             User.notify.in_(modes),
             filter_allows(need_id),
         )
-        .order_by(User.id)
     )
 
 
@@ -134,7 +133,7 @@ def fan_out(need_id: int) -> int:
         # The first batch is committed and handed out on its own, so its e-mails go out while
         # the rows of everyone else are inserted. Any users will do for it: unordered, the
         # database stops at the first few instead of sorting every match.
-        first = recipients.order_by(None).limit(current_app.config["MAIL_BATCH_SIZE"])
+        first = recipients.limit(current_app.config["MAIL_BATCH_SIZE"])
         dispatched = insert_need_rows("need_match", need_id, first)
         dispatch_sends(dispatched)
         db.session.commit()

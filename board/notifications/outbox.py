@@ -35,19 +35,19 @@ def queue(notifications: Sequence[Notification]) -> None:
 
 def add_rows(rows: Sequence[dict[str, Any]]) -> None:
     """Insert outbox rows, skipping any whose (user, key) is already there."""
-    defaults = {"event_id": None, "need_id": None, "offer_id": None, **new_row_values()}
     if not rows:
         return
-    # One statement executed for every row: compiling a VALUES list of hundreds of rows costs
-    # more than the insert itself.
+    # One statement executed for every row (so the rows of one call name the same columns):
+    # compiling a VALUES list of hundreds of rows costs more than the insert itself.
     statement = _insert().on_conflict_do_nothing(index_elements=["key", "user_id"])
+    defaults = new_row_values()
     db.session.execute(statement, [{**defaults, **row} for row in rows])
 
 
 def _insert() -> Any:
     """An INSERT into the outbox in the dialect that knows ON CONFLICT."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    dialect = db.session.get_bind().dialect.name  # pragma: no mutate
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert  # pragma: no mutate
     return insert(Notification.__table__)
 
 
@@ -167,13 +167,11 @@ def drop(notification: Notification) -> None:
     db.session.commit()
 
 
-def finish(notification: Notification, status: NotificationStatus, error: str = "") -> None:
+def finish(notification: Notification, status: NotificationStatus, error: str) -> None:
+    """Release a row that was not sent, saying why (sent rows are marked by `SentMarks`)."""
     notification.status = status
     notification.last_error = error[:1000]
     notification.claimed_at = None
-    if status == NotificationStatus.SENT:
-        notification.sent_at = utcnow()
-        notification.next_attempt_at = None
     db.session.commit()
 
 
