@@ -26,9 +26,9 @@ from board.models import (
     User,
     utcnow,
 )
-from board.notifications import compose, deliver, match, outbox
+from board.notifications import compose, deliver, match, outbox, sweep
 from tests import factories
-from tests.mailbox import Mailbox, SMTPServer, html_of, text_of
+from tests.mailbox import Mailbox, SMTPServer, free_port, html_of, text_of
 
 SENT = NotificationStatus.SENT
 
@@ -412,3 +412,63 @@ def test_match_e_mails_composed_ahead_arrive_once_each_with_their_outcomes(
         "d@wisla.example",
     ]
     assert all(message["List-Unsubscribe"] for message in received)
+
+
+@pytest.mark.usefixtures("no_plain_sendmail")
+def test_a_batch_is_tried_again_when_its_first_row_refused_for_now_is_due(
+    app: Flask, refusing: RefusingMailbox
+) -> None:
+    """Of two rows refused for now, the one with fewer attempts waits less: the batch's
+    retry comes when it is due, not when the last row refused is."""
+    app.config.update(MAIL_RETRY_DELAY=10.0, MAIL_RETRY_MAX_DELAY=10_000.0)
+    first, tried_often = outbox_rows(app, ["later", "later"])
+    with app.app_context():
+        db.session.get_one(Notification, tried_often).attempts = 5
+        db.session.commit()
+        delay = deliver.send(first, tried_often)
+    assert delay is not None and delay <= 10
+    assert row_states(app, [first, tried_often]) == [
+        (NotificationStatus.PENDING, 1),
+        (NotificationStatus.PENDING, 6),
+    ]
+
+
+def test_when_the_server_cannot_be_reached_the_whole_batch_says_why(app: Flask) -> None:
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    ids = outbox_rows(app, ["a", "b", "c"])
+    with app.app_context():
+        assert deliver.send(*ids) is not None
+        errors = db.session.scalars(
+            select(Notification.last_error).where(Notification.id.in_(ids))
+        ).all()
+    assert len(errors) == 3 and all("cannot reach" in error for error in errors)
+    assert row_states(app, ids) == [
+        (NotificationStatus.PENDING, 1),
+        (NotificationStatus.PENDING, 0),
+        (NotificationStatus.PENDING, 0),
+    ]
+
+
+def test_a_delivery_claims_only_the_rows_it_was_given(app: Flask) -> None:
+    ids = outbox_rows(app, ["a", "b"])
+    with app.app_context():
+        assert outbox.claim(ids[:1]) == ids[:1]
+    assert row_states(app, ids) == [
+        (NotificationStatus.SENDING, 1),
+        (NotificationStatus.PENDING, 0),
+    ]
+
+
+def test_the_sweep_leaves_a_new_row_to_its_own_task_for_the_grace_period(app: Flask) -> None:
+    """A row just queued is sent by the task queued with it; only a row that task has not
+    sent within SWEEP_GRACE (the broker was down) is the sweep's."""
+    with app.app_context():
+        user = factories.make_user(factories.make_member("Odra Software"))
+        outbox.add_rows(
+            [{"user_id": user.id, "key": "account_exists:test", "kind": "account_exists"}]
+        )
+        db.session.commit()
+        queued = utcnow()
+        grace = app.config["SWEEP_GRACE"]
+        assert sweep.sweep(queued + timedelta(seconds=grace - 5))["resent"] == 0
+        assert sweep.sweep(queued + timedelta(seconds=grace + 5))["resent"] == 1
