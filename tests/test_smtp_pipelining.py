@@ -8,6 +8,7 @@ import smtplib
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -472,3 +473,49 @@ def test_the_sweep_leaves_a_new_row_to_its_own_task_for_the_grace_period(app: Fl
         grace = app.config["SWEEP_GRACE"]
         assert sweep.sweep(queued + timedelta(seconds=grace - 5))["resent"] == 0
         assert sweep.sweep(queued + timedelta(seconds=grace + 5))["resent"] == 1
+
+
+def test_a_row_no_longer_due_or_to_a_refused_address_holds_up_none_of_its_batch(
+    app: Flask, mailbox: Mailbox
+) -> None:
+    """An invitation accepted meanwhile is dropped and a refused address's row is marked so,
+    each saying why; the rows after them go out in the same batch."""
+    with app.app_context():
+        odra = factories.make_member("Odra Invitations")
+        accepted = factories.make_user(odra, email="accepted@odra.example")
+        invited = factories.make_user(odra, email="invited@odra.example", password=None)
+        ids = []
+        for number, user_id in enumerate((accepted.id, invited.id)):
+            row = Notification(user_id=user_id, key=f"invitation:test:{number}", kind="invitation")
+            db.session.add(row)
+            db.session.flush()
+            ids.append(row.id)
+        db.session.commit()
+    ids += outbox_rows(app, ["refused", "after"])
+    with app.app_context():
+        outbox.suppress("refused@odra.example", "550 no such user")
+        db.session.commit()
+        assert deliver.send(*ids) is None
+        rows = {row.id: row for row in db.session.scalars(select(Notification))}
+        assert ids[0] not in rows  # dropped: the link would no longer work
+        assert (rows[ids[2]].status, rows[ids[2]].last_error) == (
+            NotificationStatus.SUPPRESSED,
+            "address suppressed",
+        )
+        assert rows[ids[1]].status == rows[ids[3]].status == SENT
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        "after@odra.example",
+        "invited@odra.example",
+    ]
+
+
+def test_e_mails_written_as_files_go_out_a_whole_batch_at_a_time(
+    app: Flask, tmp_path: Path
+) -> None:
+    """Without a mail server (the embedded default) every row of a batch becomes a file."""
+    app.config.update(SMTP_URL=None, MAIL_FOLDER=str(tmp_path))
+    ids = outbox_rows(app, ["a", "b", "c"])
+    with app.app_context():
+        assert deliver.send(*ids) is None
+    assert row_states(app, ids) == [(SENT, 1)] * 3
+    assert len(list(tmp_path.glob("*.eml"))) == 3
