@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
 from board.extensions import db
 from board.models import User
@@ -17,6 +17,7 @@ from board.tokens import (
     load_token,
     make_token,
     unsubscribe_serializer,
+    unsubscribe_token,
     user_from_unsubscribe_token,
 )
 from tests import factories
@@ -56,3 +57,13 @@ def test_a_link_names_its_user_by_number_only(app: Flask, user: User) -> None:
         load_token(signer.dumps([str(user_id), fingerprint]), Purpose.PASSWORD_RESET)
     assert user_from_unsubscribe_token(unsubscribe_serializer().dumps(user.id)) == user
     assert user_from_unsubscribe_token(unsubscribe_serializer().dumps(str(user.id))) is None
+
+
+def test_an_unsubscribe_link_is_one_the_board_signed_for_unsubscribing(
+    app: Flask, user: User
+) -> None:
+    """The board's key signs other things too: only what it signed as an unsubscribe link
+    unsubscribes."""
+    other_purpose = URLSafeSerializer(app.config["SECRET_KEY"]).dumps(user.id)
+    assert user_from_unsubscribe_token(other_purpose) is None
+    assert user_from_unsubscribe_token(unsubscribe_token(user.id)) == user
