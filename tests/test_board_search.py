@@ -292,6 +292,10 @@ def test_a_search_with_more_needs_than_it_counts_pages_them_all_and_says_more_th
         assert seen == everything
         few = board_page(user, BoardQuery(q="ktor", sort=sort), page=1, per_page=3)
         assert (few.total, few.exact) == (3, True)
+        app.config["SEARCH_COUNT_LIMIT"] = 3  # as many as it finds: all counted
+        few = board_page(user, BoardQuery(q="ktor", sort=sort), page=1, per_page=3)
+        assert (few.total, few.exact) == (3, True)
+        app.config["SEARCH_COUNT_LIMIT"] = 4
     AuthActions(client).login(crowded["reader"].email, crowded["reader"].password)
     page = client.get(f"/needs?q=kotlin&sort={sort}").get_data(as_text=True)
     assert "More than 4 needs" in page
@@ -330,6 +334,15 @@ def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
             shown = [(need.member.name, len(need.competences)) for need in page.items]
         assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
         assert len(statements) == 4
+        db.session.expire_all()
+        user = db.session.get(User, viewer.id)
+        # A search by words: the viewer's firm, the search counted up to its limit, the page
+        # with its count, and the same two.
+        with statements_run() as statements:
+            page = board_page(user, BoardQuery(q="a"), 1, 20)
+            shown = [(need.member.name, len(need.competences)) for need in page.items]
+        assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
+        assert len(statements) == 5
 
 
 def test_staff_browse_what_members_see_of_suspended_firms_and_review_all(

@@ -519,3 +519,14 @@ def test_e_mails_written_as_files_go_out_a_whole_batch_at_a_time(
         assert deliver.send(*ids) is None
     assert row_states(app, ids) == [(SENT, 1)] * 3
     assert len(list(tmp_path.glob("*.eml"))) == 3
+
+
+def test_rows_are_handed_out_in_batches_of_the_configured_size(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["MAIL_BATCH_SIZE"] = 3
+    sent: list[tuple[int, ...]] = []
+    monkeypatch.setattr(outbox, "dispatch", lambda _name, *ids: sent.append(ids))
+    with app.app_context():
+        outbox.dispatch_sends(list(range(1, 8)))
+    assert sent == [(1, 2, 3), (4, 5, 6), (7,)]

@@ -253,6 +253,15 @@ def test_a_supplier_sends_changes_and_sends_again_its_one_offer(cast: Cast) -> N
     )
 
 
+def test_the_offers_on_a_need_read_oldest_first(cast: Cast) -> None:
+    cast.offer.created_at = cast.rival_offer.created_at + timedelta(minutes=5)
+    db.session.commit()
+    assert offers.offers_on(cast.need, cast.requester) == [cast.rival_offer, cast.offer]
+    cast.offer.created_at = cast.rival_offer.created_at  # the same instant: the first made
+    db.session.commit()
+    assert offers.offers_on(cast.need, cast.requester) == [cast.offer, cast.rival_offer]
+
+
 def test_a_firms_first_offer_on_another_need_is_new_and_names_its_author(cast: Cast) -> None:
     second = factories.make_need(cast.requester.member, cast.requester.id, title="A second need")
     data = offers.OfferData("Two seniors.", Decimal("50000"), "EUR", cluster_today())
@@ -343,8 +352,10 @@ def test_a_draft_is_created_edited_and_submitted_by_its_firm(cast: Cast) -> None
     assert [c.slug for c in draft.competences] == ["kotlin", "kubernetes"]
     needs.update_need(draft, cast.requester, need_data(title="Three Kotlin developers"))
     assert draft.title == "Three Kotlin developers"
+    edited = draft.updated_at
     needs.submit_need(draft, cast.requester)
     assert draft.status == NeedStatus.PENDING and draft.submitted_at is not None
+    assert draft.updated_at > edited  # "My needs" lists it as the last changed
     assert audited(draft) == [
         ("need.created", cast.requester.id, {"title": "Two Kotlin developers"}),
         ("need.updated", cast.requester.id, {}),

@@ -152,7 +152,7 @@ def transition(
 
     The change is audited as `action` by `actor`, with `detail`.
     """
-    move(need, allowed, target, refusal or MESSAGES[target](), updated_at=utcnow(), **values)
+    move(need, allowed, target, refusal or MESSAGES[target](), **values)
     return audit.record(action, need, actor, **(detail or {}))
 
 

@@ -78,7 +78,7 @@ def _move(
     **values: object,
 ) -> None:
     """Set an offer's status if it is still in one of `allowed` (see `board.states.move`)."""
-    move(offer, allowed, target, message, updated_at=utcnow(), **values)
+    move(offer, allowed, target, message, **values)
 
 
 def withdraw_offer(offer: Offer, actor: User) -> None:
