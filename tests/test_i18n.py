@@ -7,6 +7,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -15,13 +16,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, get_translations
 from jinja2 import Environment
+from sqlalchemy import select
 
 from board import create_app
 from board.extensions import babel, db
 from board.i18n import money
 from board.models import User
 from tests import factories
-from tests.conftest import AuthActions, base_config
+from tests.conftest import AuthActions, base_config, csrf_token, submit
+from tests.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,8 +64,10 @@ def test_the_account_form_offers_only_languages_the_board_speaks(
         account = factories.make_user(factories.make_member())
     AuthActions(client).login(account.email, account.password)
     page = client.get("/account").get_data(as_text=True)
-    options = re.findall(r'<option[^>]*value="(\w+)"', page)
-    assert options == ["de", "en"]
+    for chooser in ('id="locale"', 'id="language-switch"'):  # the form's and every page's switch
+        choices = re.search(rf"<select {chooser}.*?</select>", page, flags=re.S)
+        assert choices is not None
+        assert re.findall(r'<option[^>]*value="(\w+)"', choices.group(0)) == ["de", "en"]
     assert "Deutsch" in page
 
 
@@ -192,3 +197,87 @@ def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
         escaping = app.jinja_env.overlay(autoescape=True)
         assert escaping.from_string(sources[0]).render() == "Zaloguj się"
         assert escaping.from_string(sources[5]).render() == "Cześć &lt;Ann &amp; Bob&gt;"
+
+
+def switch(client: FlaskClient, locale: str, next_page: str = "/login") -> Any:
+    """Send the language switch from `next_page` (or, for a page elsewhere, the sign-in page)."""
+    token = csrf_token(client, next_page if next_page.startswith("/needs") else "/login")
+    return client.post("/language", data={"csrf_token": token, "locale": locale, "next": next_page})
+
+
+def test_an_anonymous_visitor_switches_the_language_and_keeps_it(app: Flask) -> None:
+    client = app.test_client()
+    headers = {"Accept-Language": "de"}
+    assert '<html lang="de">' in client.get("/login", headers=headers).get_data(as_text=True)
+    response = switch(client, "ro")
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+    cookie = client.get_cookie("board_locale")
+    assert cookie is not None and cookie.value == "ro" and cookie.http_only
+    page = client.get("/login", headers=headers).get_data(as_text=True)
+    assert '<html lang="ro">' in page and "Conectare" in page
+
+
+def test_a_signed_in_user_s_switch_is_saved_on_the_account(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    AuthActions(client).login(account.email, account.password)
+    assert switch(client, "pl", "/needs?q=kotlin").headers["Location"] == "/needs?q=kotlin"
+    with app.app_context():
+        assert db.session.get(User, account.id).locale == "pl"
+    other_browser = app.test_client()
+    AuthActions(other_browser).login(account.email, account.password)
+    assert '<html lang="pl">' in other_browser.get("/needs").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale, next_page", [("xx", "/login"), ("", "/login"), ("pl", "//evil")])
+def test_a_switch_to_a_language_the_board_lacks_or_elsewhere_changes_nothing_unsafe(
+    app: Flask, locale: str, next_page: str
+) -> None:
+    client = app.test_client()
+    response = switch(client, locale, next_page)
+    assert response.headers["Location"] in ("/login", "/")
+    if locale != "pl":
+        assert client.get_cookie("board_locale") is None
+        page = client.get(response.headers["Location"], follow_redirects=True)
+        assert "Choose one of the languages in the list." in page.get_data(as_text=True)
+
+
+def subject_in(locale: str, app: Flask, text: str) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return str(get_translations().ugettext(text))
+
+
+INVITED = "You are invited to the cluster procurement board"
+
+
+@pytest.mark.parametrize(
+    "country, chosen, written_in", [("RO", "", "ro"), ("DE", "pl", "pl"), ("FR", "", "en")]
+)
+def test_a_new_firm_s_invitation_is_in_the_chosen_language_or_its_country_s(
+    app: Flask, client: FlaskClient, mailbox: Mailbox, country: str, chosen: str, written_in: str
+) -> None:
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+    AuthActions(client).login(staff.email, staff.password)
+    data = {"member_name": "Someș Data", "country": country, "email": "ioana@somes.example"}
+    assert submit(client, "/staff/members/new", {**data, "locale": chosen}).status_code == 302
+    (invitation,) = mailbox.wait_for(1, to="ioana@somes.example")
+    assert invitation["Subject"] == subject_in(written_in, app, INVITED)
+    with app.app_context():
+        invited = db.session.scalar(select(User).where(User.email == "ioana@somes.example"))
+        assert invited is not None and invited.locale == written_in
+
+
+def test_a_colleague_is_invited_in_the_firm_s_language_unless_the_inviter_chooses(
+    app: Flask, client: FlaskClient, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra Software", country="PL"))
+    AuthActions(client).login(account.email, account.password)
+    form = client.get("/member/invite").get_data(as_text=True)
+    assert re.search(r'<option selected value="pl">|<option value="pl" selected>', form)
+    submit(client, "/member/invite", {"email": "kuba@odra.example", "locale": "de"})
+    (invitation,) = mailbox.wait_for(1, to="kuba@odra.example")
+    assert invitation["Subject"] == subject_in("de", app, INVITED) != INVITED
+    response = submit(client, "/member/invite", {"email": "ola@odra.example", "locale": "xx"})
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
