@@ -21,7 +21,8 @@ from sqlalchemy import select
 from board import create_app
 from board.extensions import babel, db
 from board.i18n import money
-from board.models import User
+from board.members.applications import approve_application, reject_application
+from board.models import Application, User
 from tests import factories
 from tests.conftest import AuthActions, base_config, csrf_token, submit
 from tests.mailbox import Mailbox
@@ -281,3 +282,27 @@ def test_a_colleague_is_invited_in_the_firm_s_language_unless_the_inviter_choose
     assert invitation["Subject"] == subject_in("de", app, INVITED) != INVITED
     response = submit(client, "/member/invite", {"email": "ola@odra.example", "locale": "xx"})
     assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("decision", ["reject", "approve"])
+def test_staff_answer_an_application_in_the_language_it_was_written_in(
+    app: Flask, mailbox: Mailbox, decision: str
+) -> None:
+    applicant = app.test_client()
+    applicant.set_cookie("board_locale", "ro")
+    form = {"member_name": "Someș Data", "name": "Ioana Pop", "email": "ioana@somes.example"}
+    form |= {"competences": ["react"], "message": "Wir bauen Apps für Kliniken."}
+    assert '<html lang="ro">' in submit(applicant, "/apply", form).get_data(as_text=True)
+    with app.app_context():
+        staff = db.session.get(User, factories.make_user(is_staff=True).id)
+        application = db.session.scalar(select(Application))
+        assert application is not None and application.locale == "ro"
+        if decision == "reject":
+            reject_application(application, staff, "Not an ICT firm.")
+        else:
+            approve_application(application, staff)
+    subject = (
+        "Your application to the cluster procurement board" if decision == "reject" else INVITED
+    )
+    (answer,) = mailbox.wait_for(1, to="ioana@somes.example")
+    assert answer["Subject"] == subject_in("ro", app, subject) != subject

@@ -11,7 +11,7 @@ from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import limiter
 from board.forms import attach_error
-from board.i18n import country_language, locale_choices
+from board.i18n import country_language, current_locale, locale_choices
 from board.members import applications, bp, services
 from board.members.forms import ApplicationForm, InviteForm, MemberProfileForm
 from board.models import Member
@@ -96,6 +96,7 @@ def apply() -> str | Response:
             email=form.email.data,
             message=form.message.data or "",
             competences=form.competences.data or [],
+            locale=current_locale(),
         )
         try:
             applications.submit_application(data)
