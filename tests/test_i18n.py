@@ -22,7 +22,8 @@ from board import create_app
 from board.extensions import babel, db
 from board.i18n import money
 from board.members.applications import approve_application, reject_application
-from board.models import Application, User
+from board.models import Application, NeedStatus, User
+from board.needs.services import submit_need
 from tests import factories
 from tests.conftest import AuthActions, base_config, csrf_token, submit
 from tests.mailbox import Mailbox
@@ -306,3 +307,20 @@ def test_staff_answer_an_application_in_the_language_it_was_written_in(
     )
     (answer,) = mailbox.wait_for(1, to="ioana@somes.example")
     assert answer["Subject"] == subject_in("ro", app, subject) != subject
+
+
+def test_each_staff_member_is_alerted_in_their_own_language(app: Flask, mailbox: Mailbox) -> None:
+    with app.app_context():
+        for email, locale in (("ola@cluster.example", "pl"), ("jonas@cluster.example", "de")):
+            staff = db.session.get(User, factories.make_user(is_staff=True, email=email).id)
+            staff.locale = locale
+        odra = factories.make_member("Odra Software")
+        author = db.session.get(User, factories.make_user(odra).id)
+        need = factories.make_need(odra, author.id, status=NeedStatus.DRAFT, title="Kotlin")
+        submit_need(need, author)
+    waiting = "A need waits for your review: %(title)s"
+    for email, locale in (("ola@cluster.example", "pl"), ("jonas@cluster.example", "de")):
+        (alert,) = mailbox.wait_for(1, to=email)
+        with app.test_request_context(), force_locale(locale):
+            expected = str(get_translations().ugettext(waiting)) % {"title": "Kotlin"}
+        assert alert["Subject"] == expected != waiting % {"title": "Kotlin"}
