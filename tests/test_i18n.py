@@ -17,6 +17,7 @@ from flask_babel import force_locale, get_translations
 from jinja2 import Environment
 
 from board import create_app
+from board.competences.services import add_competence
 from board.extensions import babel, db
 from board.i18n import money
 from board.models import User
@@ -64,6 +65,26 @@ def test_the_account_form_offers_only_languages_the_board_speaks(
     options = re.findall(r'<option[^>]*value="(\w+)"', page)
     assert options == ["de", "en"]
     assert "Deutsch" in page
+
+
+def test_competences_are_named_in_the_readers_language_and_typed_ones_as_typed(
+    app: Flask, client: FlaskClient
+) -> None:
+    speak(app, "pl")
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+        typed = add_competence("Pentesty OT", "Automatyka", db.session.get(User, staff.id))
+        member = factories.make_member("Strażnica Security", competences=("penetration-testing",))
+        member.competences.append(typed)
+        account = factories.make_user(member)
+        db.session.get(User, account.id).locale = "pl"
+        db.session.commit()
+    AuthActions(client).login(account.email, account.password)
+    page = client.get(f"/members/{account.member_slug}").get_data(as_text=True)
+    assert "Testy penetracyjne" in page and "Penetration testing" not in page
+    assert "Pentesty OT" in page
+    form = client.get("/member").get_data(as_text=True)
+    assert "Bezpieczeństwo" in form and "Automatyka" in form
 
 
 @pytest.mark.processes
