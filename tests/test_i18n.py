@@ -9,8 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, get_translations
@@ -23,6 +21,7 @@ from board.i18n import money
 from board.models import User
 from tests import factories
 from tests.conftest import AuthActions, base_config
+from tests.pseudo import catalog_of, compiled_catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,26 +115,16 @@ def test_an_amount_keeps_its_currency_code_apart_from_the_digits(app: Flask) -> 
         assert money(None, "PLN") == ""
 
 
-def compiled_catalogs(folder: Path, texts: dict[str, dict[str, str]]) -> Path:
-    """Write a compiled messages catalog per locale into `folder`, as `make messages` would."""
-    for locale, messages in texts.items():
-        catalog = Catalog(locale=locale)
-        for original, translated in messages.items():
-            catalog.add(original, translated)
-        target = folder / locale / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as file:
-            write_mo(file, catalog)
-    return folder
-
-
 def test_templates_follow_a_language_forced_in_the_middle_of_a_request(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """An e-mail in its reader's language, sent while a page renders in another, is in hers."""
     catalogs = compiled_catalogs(
         tmp_path / "translations",
-        {"pl": {"Sign in": "Zaloguj się"}, "de": {"Sign in": "Anmelden"}},
+        {
+            "pl": catalog_of("pl", {"Sign in": "Zaloguj się"}),
+            "de": catalog_of("de", {"Sign in": "Anmelden"}),
+        },
     )
     app = create_app(
         base_config(
@@ -170,13 +159,16 @@ def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
     catalogs = compiled_catalogs(
         tmp_path / "translations",
         {
-            "pl": {
-                "Sign in": "Zaloguj się",
-                "Fish & chips": "Ryba & frytki",
-                "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
-                "100%% sure": "100%% pewne",
-                "Hello %(name)s": "Cześć %(name)s",
-            }
+            "pl": catalog_of(
+                "pl",
+                {
+                    "Sign in": "Zaloguj się",
+                    "Fish & chips": "Ryba & frytki",
+                    "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
+                    "100%% sure": "100%% pewne",
+                    "Hello %(name)s": "Cześć %(name)s",
+                },
+            )
         },
     )
     app = create_app(
