@@ -92,8 +92,9 @@ def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-# Babel's territories also hold blocs, "unknown" and pseudo-locales, which are no countries.
-NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
+# Babel's territories also hold blocs, "unknown" and pseudo-locales, which are no countries, and
+# Sark's CQ, a code only reserved, which the cluster's languages have no name for.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "CQ"})
 
 
 @cache
@@ -107,6 +108,15 @@ def country_name(code: str) -> str:
     """The name of an ISO 3166 country in the current language."""
     locale = get_locale() or Locale("en")
     return locale.territories.get(code, code)
+
+
+def competence_name(name: str) -> str:
+    """A competence's or an area's name in the current language.
+
+    The taxonomy's names are in the catalogs (board/competences/taxonomy.py marks them), and
+    are stored as the taxonomy has them; a name staff typed is shown as they typed it.
+    """
+    return get_translations().ugettext(name) if name else name
 
 
 def enum_choices(enum: type[Labelled]) -> list[SelectChoice]:
@@ -244,11 +254,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     # Babel's date filters, written the reader's way (`dates_locale`).
     app.jinja_env.filters.update(dateformat=date_text, datetimeformat=datetime_text)
+    app.jinja_env.filters["competence_name"] = competence_name
     app.jinja_env.globals.update(
         closing_text=closing_text,
         locale_choices=locale_choices,
         current_locale=current_locale,
         country_name=country_name,
+        competence_name=competence_name,
         report_reasons=list(ReportReason),
         language_name=language_name,
         money=money,

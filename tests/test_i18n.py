@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, get_translations
@@ -19,6 +17,7 @@ from jinja2 import Environment
 from sqlalchemy import select
 
 from board import create_app
+from board.competences.services import add_competence
 from board.extensions import babel, db
 from board.i18n import money
 from board.members.applications import approve_application, reject_application
@@ -27,6 +26,7 @@ from board.needs.services import submit_need
 from tests import factories
 from tests.conftest import AuthActions, base_config, csrf_token, submit
 from tests.mailbox import Mailbox
+from tests.pseudo import catalog_of, compiled_catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +73,26 @@ def test_the_account_form_offers_only_languages_the_board_speaks(
     assert "Deutsch" in page
 
 
+def test_competences_are_named_in_the_readers_language_and_typed_ones_as_typed(
+    app: Flask, client: FlaskClient
+) -> None:
+    speak(app, "pl")
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+        typed = add_competence("Pentesty OT", "Automatyka", db.session.get(User, staff.id))
+        member = factories.make_member("Strażnica Security", competences=("penetration-testing",))
+        member.competences.append(typed)
+        account = factories.make_user(member)
+        db.session.get(User, account.id).locale = "pl"
+        db.session.commit()
+    AuthActions(client).login(account.email, account.password)
+    page = client.get(f"/members/{account.member_slug}").get_data(as_text=True)
+    assert "Testy penetracyjne" in page and "Penetration testing" not in page
+    assert "Pentesty OT" in page
+    form = client.get("/member").get_data(as_text=True)
+    assert "Bezpieczeństwo" in form and "Automatyka" in form
+
+
 @pytest.mark.processes
 def test_no_user_facing_text_escapes_gettext(tmp_path: Path) -> None:
     """Every template text node is inside a gettext call: extraction finds the known texts."""
@@ -102,26 +122,16 @@ def test_an_amount_keeps_its_currency_code_apart_from_the_digits(app: Flask) -> 
         assert money(None, "PLN") == ""
 
 
-def compiled_catalogs(folder: Path, texts: dict[str, dict[str, str]]) -> Path:
-    """Write a compiled messages catalog per locale into `folder`, as `make messages` would."""
-    for locale, messages in texts.items():
-        catalog = Catalog(locale=locale)
-        for original, translated in messages.items():
-            catalog.add(original, translated)
-        target = folder / locale / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as file:
-            write_mo(file, catalog)
-    return folder
-
-
 def test_templates_follow_a_language_forced_in_the_middle_of_a_request(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """An e-mail in its reader's language, sent while a page renders in another, is in hers."""
     catalogs = compiled_catalogs(
         tmp_path / "translations",
-        {"pl": {"Sign in": "Zaloguj się"}, "de": {"Sign in": "Anmelden"}},
+        {
+            "pl": catalog_of("pl", {"Sign in": "Zaloguj się"}),
+            "de": catalog_of("de", {"Sign in": "Anmelden"}),
+        },
     )
     app = create_app(
         base_config(
@@ -156,13 +166,16 @@ def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
     catalogs = compiled_catalogs(
         tmp_path / "translations",
         {
-            "pl": {
-                "Sign in": "Zaloguj się",
-                "Fish & chips": "Ryba & frytki",
-                "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
-                "100%% sure": "100%% pewne",
-                "Hello %(name)s": "Cześć %(name)s",
-            }
+            "pl": catalog_of(
+                "pl",
+                {
+                    "Sign in": "Zaloguj się",
+                    "Fish & chips": "Ryba & frytki",
+                    "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
+                    "100%% sure": "100%% pewne",
+                    "Hello %(name)s": "Cześć %(name)s",
+                },
+            )
         },
     )
     app = create_app(
