@@ -27,9 +27,10 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from babel import Locale
+from babel import Locale, dates
 from flask import Flask, current_app, template_rendered
 from flask.testing import FlaskClient
 from flask_babel import force_locale
@@ -66,6 +67,7 @@ from board.notifications import compose, deliver, sweep
 from board.offers import services as offers
 from board.reports import services as reports
 from board.tokens import Purpose, make_token
+from config import Defaults
 from tests import factories
 from tests.conftest import CSRF_PATTERN, AuthActions, csrf_token
 from tests.mailbox import Mailbox, html_of, text_of
@@ -79,9 +81,19 @@ NOT_PAGES = {
 }
 # The largest id the URL converter accepts: a well-formed address of nothing.
 MISSING_ID = 2**31 - 1
+
+
+def zone_abbreviations() -> set[str]:
+    """The cluster's time zone as the pseudo-language's locale abbreviates it, in winter and
+    in summer (CET and CEST: abbreviations, like currency codes, are not translated)."""
+    zone = ZoneInfo(Defaults.CLUSTER_TIMEZONE)
+    instants = (datetime(2027, 1, 15, 12, tzinfo=zone), datetime(2027, 7, 15, 12, tzinfo=zone))
+    return {dates.format_time(moment, "z", locale=PSEUDO_LOCALE) for moment in instants}
+
+
 # Codes that are the same in every language: currencies (written as codes where a locale has no
 # symbol for them) and the units of a size, as CLDR writes them in the pseudo-language's locale.
-CODES = frozenset({*CURRENCIES, "kB", "MB", "GB"})
+CODES = frozenset({*CURRENCIES, "kB", "MB", "GB", *zone_abbreviations()})
 WORD = re.compile(r"[A-Za-z]{2,}")
 # Addresses are data wherever they appear: e-mail addresses and links.
 ADDRESS = re.compile(r"[^\s<>()⟦⟧\"']+@[^\s<>()⟦⟧\"']+|\b[a-z][a-z0-9+.-]*://[^\s<>⟦⟧\"']*")
