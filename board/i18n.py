@@ -3,11 +3,13 @@ browser's Accept-Language; dates, numbers and money written the reader's way."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -23,6 +25,10 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from board.models import Labelled, ReportReason
+
+log = logging.getLogger(__name__)
+# The catalogs of the languages the board speaks; each compiled beside itself by `make catalogs`.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def available_locales() -> list[str]:
@@ -238,11 +244,25 @@ def _translated(translations: NullTranslations, string: str, autoescape: bool) -
     return Markup(found) if autoescape else found  # nosec B704
 
 
+def uncompiled_catalogs() -> list[Path]:
+    """The catalogs whose compiled form is missing or older than they are."""
+    return [
+        catalog
+        for catalog in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+        if not catalog.with_suffix(".mo").exists()
+        or catalog.with_suffix(".mo").stat().st_mtime < catalog.stat().st_mtime
+    ]
+
+
 def init_app(app: Flask) -> None:
     """Find the compiled translations once; give the language helpers to every template."""
     with app.app_context():
         translations = get_babel().instance.list_translations()
         app.extensions["board.locales"] = sorted({str(locale) for locale in translations})
+    for catalog in uncompiled_catalogs():
+        log.warning(
+            "%s is not compiled: the board does not speak it (run `make catalogs`)", catalog
+        )
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: get_translations().ugettext(s),
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),

@@ -3,6 +3,7 @@ placeholders; the template has every text of the code."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
+
+from board import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "board" / "translations"
@@ -134,3 +137,20 @@ def test_the_template_has_every_text_of_the_code(tmp_path: Path) -> None:
     }
     new = {m.id if isinstance(m.id, str) else m.id[0] for m in read(extracted)} - ids
     assert new == set(), "run `make messages`"
+
+
+def test_a_catalog_changed_since_it_was_compiled_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board starts without the languages it cannot read, and says which (a warning)."""
+    for language, compiled in (("pl", True), ("de", False), ("ro", "stale")):
+        folder = tmp_path / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        if compiled == "stale":
+            (folder / "messages.mo").write_bytes(b"")
+            os.utime(folder / "messages.mo", (0, 0))
+        (folder / "messages.po").write_text("")
+        if compiled is True:
+            (folder / "messages.mo").write_bytes(b"")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    assert [path.parent.parent.name for path in i18n.uncompiled_catalogs()] == ["de", "ro"]
