@@ -337,3 +337,16 @@ def test_each_staff_member_is_alerted_in_their_own_language(app: Flask, mailbox:
         with app.test_request_context(), force_locale(locale):
             expected = str(get_translations().ugettext(waiting)) % {"title": "Kotlin"}
         assert alert["Subject"] == expected != waiting % {"title": "Kotlin"}
+
+
+def test_the_form_library_s_own_messages_follow_the_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra Software", country="PL"))
+        db.session.get(User, account.id).locale = "pl"
+        db.session.commit()
+    AuthActions(client).login(account.email, account.password)
+    response = submit(client, "/member/invite", {"email": "ola@odra.example", "locale": "xx"})
+    page = response.get_data(as_text=True)
+    assert "Not a valid choice" not in page and "Nieprawidłowy wybór" in page
