@@ -109,6 +109,13 @@ def country_name(code: str) -> str:
     return locale.territories.get(code, code)
 
 
+def competence_name(name: str) -> str:
+    """A competence's or an area's name in the reader's language. The taxonomy's names are in
+    the catalogs (`N_` in board/competences/taxonomy.py); one staff added or renamed is shown
+    as they wrote it."""
+    return get_translations().ugettext(name) if name else name
+
+
 def enum_choices(enum: type[Labelled]) -> list[SelectChoice]:
     """A select field's choices for every member of a labelled enum, in its order."""
     return [SelectChoice(member.value, member.label) for member in enum]
@@ -243,7 +250,9 @@ def init_app(app: Flask) -> None:
     # After the callables above, which set `gettext`, and the i18n extension, which set `_`.
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     # Babel's date filters, written the reader's way (`dates_locale`).
-    app.jinja_env.filters.update(dateformat=date_text, datetimeformat=datetime_text)
+    app.jinja_env.filters.update(
+        dateformat=date_text, datetimeformat=datetime_text, competence_name=competence_name
+    )
     app.jinja_env.globals.update(
         closing_text=closing_text,
         locale_choices=locale_choices,

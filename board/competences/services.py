@@ -13,6 +13,7 @@ from board import audit
 from board.competences.taxonomy import TAXONOMY
 from board.errors import Conflict, DomainError
 from board.extensions import db
+from board.i18n import competence_name
 from board.models import (
     Competence,
     User,
@@ -74,7 +75,7 @@ def choices(keep: Iterable[str] = ()) -> list[SelectChoice]:
     """
     kept = set(keep)
     return [
-        SelectChoice(c.slug, c.name, optgroup=c.area)
+        SelectChoice(c.slug, competence_name(c.name), optgroup=competence_name(c.area))
         for c in all_competences(include_retired=True)
         if not c.is_retired or c.slug in kept
     ]
