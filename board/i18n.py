@@ -273,8 +273,9 @@ def init_app(app: Flask) -> None:
     # After the callables above, which set `gettext`, and the i18n extension, which set `_`.
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     # Babel's date filters, written the reader's way (`dates_locale`).
-    app.jinja_env.filters.update(dateformat=date_text, datetimeformat=datetime_text)
-    app.jinja_env.filters["competence_name"] = competence_name
+    app.jinja_env.filters.update(
+        dateformat=date_text, datetimeformat=datetime_text, competence_name=competence_name
+    )
     app.jinja_env.globals.update(
         closing_text=closing_text,
         locale_choices=locale_choices,
