@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-dev chromium run test mutate stack lint format messages bench
+.PHONY: install install-dev catalogs chromium run test mutate stack lint format messages bench
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed catalogs
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,17 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev catalogs
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
+
+# The translations as the board reads them, compiled from the catalogs (which alone are kept).
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d board/translations
 
 # Browser tests drive Debian's Chromium; install it when it is missing.
 chromium:
@@ -85,7 +89,12 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Collect every user-facing string for translators.
+# Collect every text a person reads, bring every catalog up to date with it, and compile them.
+# New texts arrive untranslated, never guessed from similar ones (no fuzzy entries):
+# tests/test_catalogs.py fails until each catalog has them all.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project "Cluster procurement board" \
-		--no-location -o board/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --project "Cluster procurement board" \
+		--no-location --sort-output -o board/translations/messages.pot .
+	$(BIN)/pybabel -q update -i board/translations/messages.pot -d board/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d board/translations

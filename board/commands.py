@@ -3,7 +3,9 @@ run the sweep."""
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 from slugify import slugify
 from sqlalchemy import select
@@ -22,6 +26,7 @@ from board.clock import closing_instant, cluster_today
 from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import db
+from board.i18n import environment_locale
 from board.members.importing import BadFile, ImportInterrupted, import_members, read_rows
 from board.models import (
     NEED_PUBLISHED,
@@ -49,35 +54,56 @@ DEMO_STAFF = "staff@cluster.example"
 cli = AppGroup("board", help="Run the cluster procurement board's administrative commands.")
 
 
+def in_shell_language(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command in the language of the shell it was typed in (`environment_locale`):
+    what it prints, and the messages of the rules it meets, are read by that person."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        with force_locale(environment_locale()):
+            command(*args, **kwargs)
+
+    return run
+
+
 @cli.command("init")
+@in_shell_language
 def init() -> None:
     """Create or upgrade the database schema and load the competence taxonomy."""
     upgrade()
     created, updated = competences.load_taxonomy()
-    click.echo(f"Schema up to date; competences: {created} added, {updated} updated.")
+    click.echo(
+        _(
+            "Schema up to date; competences: %(added)d added, %(updated)d updated.",
+            added=created,
+            updated=updated,
+        )
+    )
 
 
 @cli.command("create-staff")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="", help="The staff member's name.")
+@in_shell_language
 def create_staff_command(email: str, password: str, name: str) -> None:
     """Create a cluster staff user (or set an existing staff user's password)."""
     if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
         raise click.BadParameter(
-            f"use at least {current_app.config['PASSWORD_MIN_LENGTH']} characters",
+            _("Use at least %(n)d characters.", n=current_app.config["PASSWORD_MIN_LENGTH"]),
             param_hint="--password",
         )
     try:
         user = create_staff(email, password, name)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"Staff user {user.email} is ready.")
+    click.echo(_("Staff user %(email)s is ready.", email=user.email))
 
 
 @cli.command("import-members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--invite", is_flag=True, help="E-mail each new firm's contact an invitation.")
+@in_shell_language
 def import_members_command(file: Path, invite: bool) -> None:
     """Add member firms from a CSV file with the columns name,country,website,competences,email."""
     try:
@@ -85,22 +111,35 @@ def import_members_command(file: Path, invite: bool) -> None:
             rows = read_rows(stream)
     except UnicodeDecodeError as exc:
         raise click.ClickException(
-            printable(f'{file} is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8".')
+            printable(
+                _(
+                    '%(file)s is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8".',
+                    file=str(file),
+                )
+            )
         ) from exc
     except BadFile as exc:
         raise click.ClickException(printable(f"{file}: {exc.message}")) from exc
-    with click.progressbar(length=len(rows), label="Importing member firms") as bar:
+    with click.progressbar(length=len(rows), label=_("Importing member firms")) as bar:
         try:
             report = import_members(rows, invite=invite, actor=None, progress=bar.update)
         except ImportInterrupted as exc:
             raise click.ClickException(printable(exc.message)) from exc
     refused = len(report.errors)
+    added = ngettext("%(num)d member firm added", "%(num)d member firms added", report.created)
+    # Ends with a colon when the refused lines follow.
+    refusals = ngettext("%(num)d line refused", "%(num)d lines refused", refused)
+    refusals += ":" if refused else "."
     click.echo(
-        f"{_count(report.created, 'member firm')} added, {report.unchanged} unchanged, "
-        f"{_count(refused, 'line')} refused{':' if refused else '.'}"
+        _(
+            "%(added)s, %(unchanged)d unchanged, %(refused)s",
+            added=added,
+            unchanged=report.unchanged,
+            refused=refusals,
+        )
     )
     for line, reason in report.errors:
-        click.echo(f"  line {line}: {printable(reason)}")
+        click.echo("  " + _("line %(line)d: %(reason)s", line=line, reason=printable(reason)))
 
 
 def printable(text: str) -> str:
@@ -141,17 +180,14 @@ def sweep_command(every: int | None) -> None:
         time.sleep(every)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 @cli.command("seed-demo")
+@in_shell_language
 def seed_demo() -> None:
     """Add a demo cluster: firms, users, needs, offers and a staff user (skips what exists)."""
     from board.demo_data import DEMO_MEMBERS
 
     if not competences.all_competences():
-        raise click.ClickException("The taxonomy is not loaded: run `flask board init` first.")
+        raise click.ClickException(_("The taxonomy is not loaded: run `flask board init` first."))
     if find_user(DEMO_STAFF) is None:
         create_staff(DEMO_STAFF, DEMO_PASSWORD, "Clara Staff")
     password_hash = hash_password(DEMO_PASSWORD)
@@ -185,8 +221,13 @@ def seed_demo() -> None:
     needs = seed_demo_needs()
     seed_demo_moderation()
     click.echo(
-        f"Demo data: {added} member firms and {needs} needs added; "
-        f"every demo password is {DEMO_PASSWORD!r}."
+        _(
+            "Demo data: %(firms)d member firms and %(needs)d needs added; "
+            "every demo password is %(password)s.",
+            firms=added,
+            needs=needs,
+            password=repr(DEMO_PASSWORD),
+        )
     )
 
 

@@ -22,6 +22,7 @@ from wtforms import (
     Form,
     PasswordField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -125,6 +126,18 @@ class WebAddress:
         if address is None:
             raise ValidationError(_l("Enter a web address like https://firm.com."))
         field.data = address
+
+
+def invitation_language_field() -> SelectField:
+    """The language an invitation is written in (`locale`, part of the board's interface);
+    the invited person's account starts in it. Choices: `board.i18n.locale_choices`."""
+    return SelectField(
+        _l("Language of the invitation"),
+        description=_l(
+            "The e-mail is written in it; the board speaks it until they choose another."
+        ),
+        validate_choice=True,
+    )
 
 
 def email_field(label: Any = None) -> StringField:

@@ -492,6 +492,8 @@ class Application(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     message: Mapped[str] = mapped_column(sa.Text, default="")
+    # The language the applicant read the form in: staff's answer is written in it.
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
     status: Mapped[ApplicationStatus] = mapped_column(
         str_enum(ApplicationStatus, "application_status"),
         default=ApplicationStatus.PENDING,

@@ -305,6 +305,12 @@ class SharedTemplateCache(jinja2.BytecodeCache):
 TEMPLATES = SharedTemplateCache()
 
 
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Settings a test module adds to the app's configuration (override it in the module)."""
+    return {}
+
+
 @pytest.fixture(params=BACKENDS)
 def app(
     request: pytest.FixtureRequest,
@@ -312,9 +318,14 @@ def app(
     smtp_server: SMTPServer,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    app_settings: dict[str, Any],
 ) -> Iterator[Flask]:
     backend: str = request.param
-    extra: dict[str, Any] = {"SMTP_URL": smtp_server.url, "BASE_URL": "http://board.test"}
+    extra: dict[str, Any] = {
+        "SMTP_URL": smtp_server.url,
+        "BASE_URL": "http://board.test",
+        **app_settings,
+    }
     if request.node.get_closest_marker("worker"):
         workers = request.getfixturevalue("workers")
         folder = tmp_path_factory.mktemp(f"worker-{backend}")

@@ -67,6 +67,7 @@ def make_user(
     password: str | None = PASSWORD,
     is_staff: bool = False,
     name: str = "Test User",
+    locale: str = "en",
 ) -> Account:
     email = email or f"user{next(_sequence)}@example.com"
     user = User(
@@ -74,6 +75,7 @@ def make_user(
         name=name,
         member=member,
         is_staff=is_staff,
+        locale=locale,
         password_hash=hash_password(password) if password else None,
         password_changed_at=utcnow() if password else None,
     )

@@ -43,6 +43,7 @@ def add_member(client: FlaskClient, **fields: object):
         "website": "spreewerk.example",
         "email": "lena@spreewerk.example",
         "competences": ["react", "figma-prototyping"],
+        "locale": "en",  # not German, the firm's country's: these tests read English
         **fields,
     }
     return submit(client, "/staff/members/new", data)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from flask_babel import force_locale, gettext
 from sqlalchemy import distinct, func, select
 
 from board.extensions import db
@@ -103,3 +104,15 @@ def test_sweep_sends_what_a_broker_outage_left_behind_and_says_what_it_did(
     assert "fan_outs 0" in again.output
     assert len(mailbox.messages) == 1
     assert runner.invoke(args=["board", "sweep", "--every", "0"]).exit_code == 2
+
+
+def test_the_commands_speak_the_language_of_the_shell(app: Flask, runner: FlaskCliRunner) -> None:
+    shell = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "de_DE.UTF-8"}
+    args = ["board", "create-staff", "a@cluster.example", "--password", "x"]
+    result = runner.invoke(args=args, env=shell)
+    with app.test_request_context(), force_locale("de"):
+        expected = gettext("Use at least %(n)d characters.", n=10)
+    assert result.exit_code != 0
+    assert expected in result.output and expected != "Use at least 10 characters."
+    english = runner.invoke(args=args, env={**shell, "LANG": "fr_FR.UTF-8"})  # not spoken
+    assert "Use at least 10 characters." in english.output

@@ -7,21 +7,26 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, get_translations
 from jinja2 import Environment
+from sqlalchemy import select
 
 from board import create_app
+from board.competences.services import add_competence
 from board.extensions import babel, db
 from board.i18n import money
-from board.models import User
+from board.members.applications import approve_application, reject_application
+from board.models import Application, NeedStatus, User
+from board.needs.services import submit_need
 from tests import factories
-from tests.conftest import AuthActions, base_config
+from tests.conftest import AuthActions, base_config, csrf_token, submit
+from tests.mailbox import Mailbox
+from tests.pseudo import catalog_of, compiled_catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,9 +66,31 @@ def test_the_account_form_offers_only_languages_the_board_speaks(
         account = factories.make_user(factories.make_member())
     AuthActions(client).login(account.email, account.password)
     page = client.get("/account").get_data(as_text=True)
-    options = re.findall(r'<option[^>]*value="(\w+)"', page)
-    assert options == ["de", "en"]
+    for chooser in ('id="locale"', 'id="language-switch"'):  # the form's and every page's switch
+        choices = re.search(rf"<select {chooser}.*?</select>", page, flags=re.S)
+        assert choices is not None
+        assert re.findall(r'<option[^>]*value="(\w+)"', choices.group(0)) == ["de", "en"]
     assert "Deutsch" in page
+
+
+def test_competences_are_named_in_the_readers_language_and_typed_ones_as_typed(
+    app: Flask, client: FlaskClient
+) -> None:
+    speak(app, "pl")
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+        typed = add_competence("Pentesty OT", "Automatyka", db.session.get(User, staff.id))
+        member = factories.make_member("Strażnica Security", competences=("penetration-testing",))
+        member.competences.append(typed)
+        account = factories.make_user(member)
+        db.session.get(User, account.id).locale = "pl"
+        db.session.commit()
+    AuthActions(client).login(account.email, account.password)
+    page = client.get(f"/members/{account.member_slug}").get_data(as_text=True)
+    assert "Testy penetracyjne" in page and "Penetration testing" not in page
+    assert "Pentesty OT" in page
+    form = client.get("/member").get_data(as_text=True)
+    assert "Bezpieczeństwo" in form and "Automatyka" in form
 
 
 @pytest.mark.processes
@@ -95,26 +122,16 @@ def test_an_amount_keeps_its_currency_code_apart_from_the_digits(app: Flask) -> 
         assert money(None, "PLN") == ""
 
 
-def compiled_catalogs(folder: Path, texts: dict[str, dict[str, str]]) -> Path:
-    """Write a compiled messages catalog per locale into `folder`, as `make messages` would."""
-    for locale, messages in texts.items():
-        catalog = Catalog(locale=locale)
-        for original, translated in messages.items():
-            catalog.add(original, translated)
-        target = folder / locale / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as file:
-            write_mo(file, catalog)
-    return folder
-
-
 def test_templates_follow_a_language_forced_in_the_middle_of_a_request(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """An e-mail in its reader's language, sent while a page renders in another, is in hers."""
     catalogs = compiled_catalogs(
         tmp_path / "translations",
-        {"pl": {"Sign in": "Zaloguj się"}, "de": {"Sign in": "Anmelden"}},
+        {
+            "pl": catalog_of("pl", {"Sign in": "Zaloguj się"}),
+            "de": catalog_of("de", {"Sign in": "Anmelden"}),
+        },
     )
     app = create_app(
         base_config(
@@ -149,13 +166,16 @@ def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
     catalogs = compiled_catalogs(
         tmp_path / "translations",
         {
-            "pl": {
-                "Sign in": "Zaloguj się",
-                "Fish & chips": "Ryba & frytki",
-                "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
-                "100%% sure": "100%% pewne",
-                "Hello %(name)s": "Cześć %(name)s",
-            }
+            "pl": catalog_of(
+                "pl",
+                {
+                    "Sign in": "Zaloguj się",
+                    "Fish & chips": "Ryba & frytki",
+                    "<b>Open</b> needs": "<b>Otwarte</b> potrzeby",
+                    "100%% sure": "100%% pewne",
+                    "Hello %(name)s": "Cześć %(name)s",
+                },
+            )
         },
     )
     app = create_app(
@@ -192,3 +212,141 @@ def test_template_texts_come_out_as_jinjas_own_gettext_gives_them(
         escaping = app.jinja_env.overlay(autoescape=True)
         assert escaping.from_string(sources[0]).render() == "Zaloguj się"
         assert escaping.from_string(sources[5]).render() == "Cześć &lt;Ann &amp; Bob&gt;"
+
+
+def switch(client: FlaskClient, locale: str, next_page: str = "/login") -> Any:
+    """Send the language switch from `next_page` (or, for a page elsewhere, the sign-in page)."""
+    token = csrf_token(client, next_page if next_page.startswith("/needs") else "/login")
+    return client.post("/language", data={"csrf_token": token, "locale": locale, "next": next_page})
+
+
+def test_an_anonymous_visitor_switches_the_language_and_keeps_it(app: Flask) -> None:
+    client = app.test_client()
+    headers = {"Accept-Language": "de"}
+    assert '<html lang="de">' in client.get("/login", headers=headers).get_data(as_text=True)
+    response = switch(client, "ro")
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+    cookie = client.get_cookie("board_locale")
+    assert cookie is not None and cookie.value == "ro" and cookie.http_only
+    page = client.get("/login", headers=headers).get_data(as_text=True)
+    assert '<html lang="ro">' in page and "Conectare" in page
+
+
+def test_a_signed_in_user_s_switch_is_saved_on_the_account(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member())
+    AuthActions(client).login(account.email, account.password)
+    assert switch(client, "pl", "/needs?q=kotlin").headers["Location"] == "/needs?q=kotlin"
+    with app.app_context():
+        assert db.session.get(User, account.id).locale == "pl"
+    other_browser = app.test_client()
+    AuthActions(other_browser).login(account.email, account.password)
+    assert '<html lang="pl">' in other_browser.get("/needs").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale, next_page", [("xx", "/login"), ("", "/login"), ("pl", "//evil")])
+def test_a_switch_to_a_language_the_board_lacks_or_elsewhere_changes_nothing_unsafe(
+    app: Flask, locale: str, next_page: str
+) -> None:
+    client = app.test_client()
+    response = switch(client, locale, next_page)
+    assert response.headers["Location"] in ("/login", "/")
+    if locale != "pl":
+        assert client.get_cookie("board_locale") is None
+        page = client.get(response.headers["Location"], follow_redirects=True)
+        assert "Choose one of the languages in the list." in page.get_data(as_text=True)
+
+
+def subject_in(locale: str, app: Flask, text: str) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return str(get_translations().ugettext(text))
+
+
+INVITED = "You are invited to the cluster procurement board"
+
+
+@pytest.mark.parametrize(
+    "country, chosen, written_in", [("RO", "", "ro"), ("DE", "pl", "pl"), ("FR", "", "en")]
+)
+def test_a_new_firm_s_invitation_is_in_the_chosen_language_or_its_country_s(
+    app: Flask, client: FlaskClient, mailbox: Mailbox, country: str, chosen: str, written_in: str
+) -> None:
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+    AuthActions(client).login(staff.email, staff.password)
+    data = {"member_name": "Someș Data", "country": country, "email": "ioana@somes.example"}
+    assert submit(client, "/staff/members/new", {**data, "locale": chosen}).status_code == 302
+    (invitation,) = mailbox.wait_for(1, to="ioana@somes.example")
+    assert invitation["Subject"] == subject_in(written_in, app, INVITED)
+    with app.app_context():
+        invited = db.session.scalar(select(User).where(User.email == "ioana@somes.example"))
+        assert invited is not None and invited.locale == written_in
+
+
+def test_a_colleague_is_invited_in_the_firm_s_language_unless_the_inviter_chooses(
+    app: Flask, client: FlaskClient, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra Software", country="PL"))
+    AuthActions(client).login(account.email, account.password)
+    form = client.get("/member/invite").get_data(as_text=True)
+    assert re.search(r'<option selected value="pl">|<option value="pl" selected>', form)
+    submit(client, "/member/invite", {"email": "kuba@odra.example", "locale": "de"})
+    (invitation,) = mailbox.wait_for(1, to="kuba@odra.example")
+    assert invitation["Subject"] == subject_in("de", app, INVITED) != INVITED
+    response = submit(client, "/member/invite", {"email": "ola@odra.example", "locale": "xx"})
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("decision", ["reject", "approve"])
+def test_staff_answer_an_application_in_the_language_it_was_written_in(
+    app: Flask, mailbox: Mailbox, decision: str
+) -> None:
+    applicant = app.test_client()
+    applicant.set_cookie("board_locale", "ro")
+    form = {"member_name": "Someș Data", "name": "Ioana Pop", "email": "ioana@somes.example"}
+    form |= {"competences": ["react"], "message": "Wir bauen Apps für Kliniken."}
+    assert '<html lang="ro">' in submit(applicant, "/apply", form).get_data(as_text=True)
+    with app.app_context():
+        staff = db.session.get(User, factories.make_user(is_staff=True).id)
+        application = db.session.scalar(select(Application))
+        assert application is not None and application.locale == "ro"
+        if decision == "reject":
+            reject_application(application, staff, "Not an ICT firm.")
+        else:
+            approve_application(application, staff)
+    subject = (
+        "Your application to the cluster procurement board" if decision == "reject" else INVITED
+    )
+    (answer,) = mailbox.wait_for(1, to="ioana@somes.example")
+    assert answer["Subject"] == subject_in("ro", app, subject) != subject
+
+
+def test_each_staff_member_is_alerted_in_their_own_language(app: Flask, mailbox: Mailbox) -> None:
+    with app.app_context():
+        for email, locale in (("ola@cluster.example", "pl"), ("jonas@cluster.example", "de")):
+            staff = db.session.get(User, factories.make_user(is_staff=True, email=email).id)
+            staff.locale = locale
+        odra = factories.make_member("Odra Software")
+        author = db.session.get(User, factories.make_user(odra).id)
+        need = factories.make_need(odra, author.id, status=NeedStatus.DRAFT, title="Kotlin")
+        submit_need(need, author)
+    waiting = "A need waits for your review: %(title)s"
+    for email, locale in (("ola@cluster.example", "pl"), ("jonas@cluster.example", "de")):
+        (alert,) = mailbox.wait_for(1, to=email)
+        with app.test_request_context(), force_locale(locale):
+            expected = str(get_translations().ugettext(waiting)) % {"title": "Kotlin"}
+        assert alert["Subject"] == expected != waiting % {"title": "Kotlin"}
+
+
+def test_the_form_library_s_own_messages_follow_the_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        account = factories.make_user(factories.make_member("Odra Software", country="PL"))
+        db.session.get(User, account.id).locale = "pl"
+        db.session.commit()
+    AuthActions(client).login(account.email, account.password)
+    response = submit(client, "/member/invite", {"email": "ola@odra.example", "locale": "xx"})
+    page = response.get_data(as_text=True)
+    assert "Not a valid choice" not in page and "Nieprawidłowy wybór" in page

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, column, delete, insert, select, table, text
 
 from board.extensions import db
 from board.models import Application, Member, utcnow
@@ -104,8 +104,14 @@ def before_name_keys(app: Flask) -> Iterator[None]:
 def test_upgrading_computes_the_stored_name_keys_again(app: Flask, before_name_keys: None) -> None:
     add_firm_as_before("Odra\u200b Soft\u00adware")
     add_firm_as_before("\uff25lbtal GmbH")
+    # The table as it was at that revision, not as the model has it today.
+    applications = table(
+        "applications",
+        *(column(name) for name in ("member_name", "member_key", "contact_name", "email")),
+        *(column(name) for name in ("message", "status", "reason", "created_at")),
+    )
     db.session.execute(
-        insert(Application.__table__).values(
+        insert(applications).values(
             member_name="Spree\u2060werk Digital\ufeff GmbH",
             member_key="spree\u2060werk digital\ufeff gmbh",
             contact_name="Lena Hoffmann",

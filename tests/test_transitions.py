@@ -181,7 +181,7 @@ def test_accepting_an_offer_awards_the_need_and_declines_the_live_others(cast: C
     )
     assert audited(cast.offer) == [("offer.accepted", cast.requester.id, {})]
     assert audited(cast.rival_offer) == [
-        ("offer.declined", cast.requester.id, {"reason": "another offer was accepted"})
+        ("offer.declined", cast.requester.id, {"accepted_offer": cast.offer.id})
     ]
     assert mails("offer_accepted") == [cast.supplier.id]
     assert mails("need_awarded") == [cast.rival.id]

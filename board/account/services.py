@@ -45,6 +45,14 @@ def update_account(user: User, data: AccountData) -> None:
     db.session.commit()
 
 
+def set_locale(user: User, locale: str) -> None:
+    """Save the language a user chose with the language switch."""
+    if user.locale != locale:
+        user.locale = locale
+        audit.record("user.settings_changed", user, user, locale=locale)
+        db.session.commit()
+
+
 def unsubscribe(user: User) -> bool:
     """Switch a user's e-mails about matching needs off; False if they already were."""
     if user.notify == NotifyMode.OFF:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from werkzeug.wrappers import Response
 
 from board.account import bp, services
@@ -50,6 +51,7 @@ def settings() -> str | Response:
             db.session.rollback()
             attach_error(form, exc)
         else:
+            refresh()  # the language chosen just now is the one to say so in
             flash(_("Your settings have been saved."), "success")
             return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form)

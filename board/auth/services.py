@@ -46,12 +46,19 @@ class AddressTaken(Conflict):
         self.user = user
 
 
-def invite_user(email: str, member: Member | None, invited_by: User | None, name: str = "") -> User:
+def invite_user(
+    email: str,
+    member: Member | None,
+    invited_by: User | None,
+    name: str = "",
+    locale: str | None = None,
+) -> User:
     """Create (or re-invite) a user without a password and e-mail an invitation.
 
     With a firm, the user acts for it; without one, the user joins the cluster staff. An
     invitation not accepted yet moves to the firm (or the staff) of the latest one, and the
     earlier link stops working. A firm's user moves only an invitation to another firm.
+    The invitation is written in `locale` (the inviter's choice), which the account keeps.
     """
     user = find_user(email)
     moves = user is not None and (user.member is not member or user.is_staff != (member is None))
@@ -70,6 +77,8 @@ def invite_user(email: str, member: Member | None, invited_by: User | None, name
         user.is_staff = member is None
     if name:
         user.name = name
+    if locale:
+        user.locale = locale
     user.invited_at = utcnow()
     event = audit.record("user.invited", user, invited_by, email=user.email, **moved)
     announce.invitation(user, event)

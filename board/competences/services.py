@@ -13,6 +13,7 @@ from board import audit
 from board.competences.taxonomy import TAXONOMY
 from board.errors import Conflict, DomainError
 from board.extensions import db
+from board.i18n import competence_name
 from board.models import (
     Competence,
     User,
@@ -67,14 +68,14 @@ def all_competences(include_retired: bool = False) -> Sequence[Competence]:
 
 
 def choices(keep: Iterable[str] = ()) -> list[SelectChoice]:
-    """Checkbox choices for a competences field, grouped by area.
+    """Checkbox choices for a competences field, grouped by area, named in the current language.
 
     Retired competences are left out, except those in `keep` (already on the record being
     edited), so that editing an old record does not silently drop them.
     """
     kept = set(keep)
     return [
-        SelectChoice(c.slug, c.name, optgroup=c.area)
+        SelectChoice(c.slug, competence_name(c.name), optgroup=competence_name(c.area))
         for c in all_competences(include_retired=True)
         if not c.is_retired or c.slug in kept
     ]

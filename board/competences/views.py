@@ -15,6 +15,7 @@ from board.competences import services as competences
 from board.competences.forms import CompetenceForm, MergeForm
 from board.errors import DomainError
 from board.forms import attach_error, refused
+from board.i18n import competence_name
 from board.models import Competence
 from board.permissions import acting_user, get_or_404, staff_required
 from board.web import carry_out
@@ -23,7 +24,8 @@ from board.web import carry_out
 def merge_form() -> MergeForm:
     form = MergeForm()
     form.into.choices = [
-        SelectChoice(str(c.id), f"{c.area} · {c.name}") for c in competences.all_competences()
+        SelectChoice(str(c.id), f"{competence_name(c.area)} · {competence_name(c.name)}")
+        for c in competences.all_competences()
     ]
     return form
 
@@ -39,7 +41,7 @@ def taxonomy() -> str | Response:
         except DomainError as exc:
             attach_error(form, exc)
         else:
-            flash(_("%(name)s is added.", name=added.name), "success")
+            flash(_("%(name)s is added.", name=competence_name(added.name)), "success")
             return redirect(url_for("competences.taxonomy", _anchor=f"competence-{added.id}"))
     return render_template(
         "competences/taxonomy.html",
@@ -77,7 +79,10 @@ def retire_competence(competence_id: int) -> Response:
     competence = get_or_404(Competence, competence_id)
     return carry_out(
         lambda: competences.retire_competence(competence, acting_user()),
-        _("%(name)s is retired: new forms no longer offer it.", name=competence.name),
+        _(
+            "%(name)s is retired: new forms no longer offer it.",
+            name=competence_name(competence.name),
+        ),
         taxonomy_page(competence),
     )
 
@@ -88,7 +93,7 @@ def restore_competence(competence_id: int) -> Response:
     competence = get_or_404(Competence, competence_id)
     return carry_out(
         lambda: competences.restore_competence(competence, acting_user()),
-        _("%(name)s is offered in forms again.", name=competence.name),
+        _("%(name)s is offered in forms again.", name=competence_name(competence.name)),
         taxonomy_page(competence),
     )
 
@@ -103,7 +108,11 @@ def merge_competence(competence_id: int) -> Response:
     survivor = get_or_404(Competence, int(form.into.data))
     return carry_out(
         lambda: competences.merge_competences(competence, survivor, acting_user()),
-        _("%(old)s is merged into %(new)s.", old=competence.name, new=survivor.name),
+        _(
+            "%(old)s is merged into %(new)s.",
+            old=competence_name(competence.name),
+            new=competence_name(survivor.name),
+        ),
         taxonomy_page(competence),
     )
 

@@ -33,6 +33,8 @@ class ApplicationData:
     email: str
     message: str = ""
     competences: list[str] = field(default_factory=list)
+    # The language the form was read in; the answer and the invitation are written in it.
+    locale: str = "en"
 
 
 def _same_name(name: str) -> object:
@@ -65,6 +67,7 @@ def submit_application(data: ApplicationData) -> Application:
         email=email,
         message=data.message.strip(),
         competences=competences,
+        locale=data.locale,
     )
     db.session.add(application)
     event = audit.record("application.submitted", application, None, member_name=name)
@@ -110,7 +113,13 @@ def approve_application(application: Application, staff: User) -> Member:
     application.member = member
     audit.record("application.approved", application, staff)
     audit.record("member.created", member, staff, name=member.name, application=application.id)
-    invite_user(application.email, member, staff, name=application.contact_name)
+    invite_user(
+        application.email,
+        member,
+        staff,
+        name=application.contact_name,
+        locale=application.locale,
+    )
     return member
 
 

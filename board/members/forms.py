@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from board.forms import CompetencesField, email_field, website_field
+from board.forms import CompetencesField, email_field, invitation_language_field, website_field
 from board.models import firm_name
 
 
@@ -23,6 +23,7 @@ class MemberProfileForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = email_field(_l("Your colleague's e-mail address"))
+    locale = invitation_language_field()
 
 
 class ApplicationForm(FlaskForm):

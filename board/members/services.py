@@ -16,6 +16,7 @@ from board.auth.services import AddressTaken, find_user, invite_user, tell_accou
 from board.competences.services import by_slugs
 from board.errors import Conflict, DomainError, InvalidTransition, NotAllowed
 from board.extensions import db
+from board.i18n import country_language
 from board.models import (
     Member,
     MemberStatus,
@@ -40,6 +41,8 @@ class NewMemberData:
     country: str = ""
     website: str = ""
     competences: list[str] = field(default_factory=list)
+    # The invitation's language; none: the language of the firm's country.
+    locale: str = ""
 
 
 def active_members() -> Sequence[Member]:
@@ -113,7 +116,7 @@ def add_member(data: NewMemberData, actor: User) -> Member:
     db.session.add(member)
     try:
         audit.record("member.created", member, actor, name=name)
-        invite_user(data.email, member, actor)
+        invite_user(data.email, member, actor, locale=data.locale or country_language(data.country))
     except IntegrityError as exc:
         # Another request added the same firm or address a moment ago.
         db.session.rollback()
@@ -121,14 +124,14 @@ def add_member(data: NewMemberData, actor: User) -> Member:
     return member
 
 
-def invite_colleague(email: str, member: Member, inviter: User) -> str:
+def invite_colleague(email: str, member: Member, inviter: User, locale: str | None = None) -> str:
     """Invite a colleague to the firm; return the address invited, as the answer names it.
 
     The answer is the same for an address that has an account: its owner is e-mailed instead
     and nothing else changes, so the form tells nobody who is registered.
     """
     try:
-        invite_user(email, member, inviter)
+        invite_user(email, member, inviter, locale=locale)
     except AddressTaken as taken:
         if taken.user.has_accepted_invitation:
             tell_account_owner(taken.user, inviter, attempt="invitation", firm=member.name)

@@ -11,6 +11,7 @@ from board.competences import services as competences
 from board.errors import DomainError
 from board.extensions import limiter
 from board.forms import attach_error
+from board.i18n import country_language, current_locale, locale_choices
 from board.members import applications, bp, services
 from board.members.forms import ApplicationForm, InviteForm, MemberProfileForm
 from board.models import Member
@@ -67,9 +68,12 @@ def own_profile() -> str | Response:
 def invite() -> str | Response:
     user = acting_user()
     assert user.member is not None  # member_required
-    form = InviteForm()
+    form = InviteForm(locale=country_language(user.member.country))
+    form.locale.choices = locale_choices()
     if form.validate_on_submit():
-        address = services.invite_colleague(form.email.data, user.member, user)
+        address = services.invite_colleague(
+            form.email.data, user.member, user, locale=form.locale.data
+        )
         flash(_("An invitation is on its way to %(email)s.", email=address), "success")
         return redirect(url_for("members.own_profile"))
     return render_template("members/invite.html", form=form, member=user.member)
@@ -92,6 +96,7 @@ def apply() -> str | Response:
             email=form.email.data,
             message=form.message.data or "",
             competences=form.competences.data or [],
+            locale=current_locale(),
         )
         try:
             applications.submit_application(data)

@@ -89,7 +89,7 @@ def account_exists(user: User, event: AuditEvent) -> None:
 
 def application_rejected(application: Application, event: AuditEvent) -> None:
     """E-mail the person who applied for a firm that staff refused it, and why."""
-    queue([_row(event, "application_rejected", email=application.email)])
+    queue([_row(event, "application_rejected", email=application.email, locale=application.locale)])
 
 
 def need_opened(need: Need, event: AuditEvent) -> None:

@@ -148,7 +148,7 @@ def accept_offer(offer: Offer, actor: User) -> None:
     losing = [o for o in need.offers if o.id != offer.id and o.status in LIVE]
     for other in losing:
         other.status, other.decided_at = OfferStatus.DECLINED, now
-        audit.record("offer.declined", other, actor, reason="another offer was accepted")
+        audit.record("offer.declined", other, actor, accepted_offer=offer.id)
     announce.need_awarded(need, need_event, losing)
     db.session.commit()
 

@@ -9,7 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from board.forms import CompetencesField, DayField, email_field, website_field
+from board.forms import (
+    CompetencesField,
+    DayField,
+    email_field,
+    invitation_language_field,
+    website_field,
+)
 from board.i18n import known_countries
 from board.models import firm_name
 
@@ -31,11 +37,13 @@ class NewMemberForm(FlaskForm):
     country = SelectField(_l("Country"), default="")
     website = website_field()
     email = email_field(_l("E-mail of the firm's first user"))
+    locale = invitation_language_field()
     competences = CompetencesField()
 
 
 class NewStaffForm(FlaskForm):
     email = email_field(_l("E-mail of the new staff member"))
+    locale = invitation_language_field()
     name = StringField(
         _l("Name"),
         validators=[Optional(), Length(max=120)],

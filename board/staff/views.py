@@ -9,12 +9,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from board.auth.limits import invitation_limits
 from board.auth.services import invite_user
 from board.competences import services as competences
 from board.errors import DomainError
 from board.forms import attach_error, with_reason
+from board.i18n import current_locale, locale_choices
 from board.members import applications as membership
 from board.members.services import NewMemberData, add_member, set_member_status, set_user_active
 from board.models import Application, Member, MemberStatus, User
@@ -34,8 +36,10 @@ def dashboard() -> str:
 @invitation_limits
 @staff_required
 def new_member() -> str | Response:
-    form = NewMemberForm()
+    form = NewMemberForm(locale="")
     form.country.choices = country_choices()
+    by_country = SelectChoice("", _("The language of the firm's country"))
+    form.locale.choices = [by_country, *locale_choices()]
     form.competences.choices = competences.choices()
     if form.validate_on_submit():
         data = NewMemberData(
@@ -44,6 +48,7 @@ def new_member() -> str | Response:
             country=form.country.data or "",
             website=form.website.data or "",
             competences=form.competences.data or [],
+            locale=form.locale.data or "",
         )
         try:
             member = add_member(data, acting_user())
@@ -126,10 +131,17 @@ def activate_user(user_id: int) -> Response:
 @staff_required
 def users() -> str | Response:
     """The cluster staff, and the form to invite a new staff member."""
-    form = NewStaffForm()
+    form = NewStaffForm(locale=current_locale())
+    form.locale.choices = locale_choices()
     if form.validate_on_submit():
         try:
-            invite_user(form.email.data, None, acting_user(), name=form.name.data or "")
+            invite_user(
+                form.email.data,
+                None,
+                acting_user(),
+                name=form.name.data or "",
+                locale=form.locale.data,
+            )
         except DomainError as exc:
             attach_error(form, exc)
         else:

@@ -1,20 +1,60 @@
-"""What a person does in the browser, shared by the browser tests."""
+"""What a person does in the browser, shared by the browser tests.
+
+Texts are looked up through `words` (tests/browser/languages.py's `Words` for a language
+other than English), so the same steps prove the board usable in each language.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    """Sign in through the /login form, by its labels, and wait until signed in."""
+def english(text: str) -> str:
+    return text
+
+
+def sign_in(
+    page: Page,
+    base_url: str,
+    email: str,
+    password: str,
+    words: Callable[[str], str] = english,
+    then: Callable[[str], str] | None = None,
+) -> None:
+    """Sign in through the /login form, by its labels, and wait until signed in.
+
+    `words` is the sign-in page's language; `then`, the account's, which the board speaks
+    once signed in (by default the same).
+    """
     page.goto(f"{base_url}/login")
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    fill_sign_in(page, email, password, words, then)
+
+
+def fill_sign_in(
+    page: Page,
+    email: str,
+    password: str,
+    words: Callable[[str], str] = english,
+    then: Callable[[str], str] | None = None,
+) -> None:
+    """Sign in on the sign-in page shown now, as `sign_in` does."""
+    page.get_by_label(words("E-mail"), exact=True).fill(email)
+    page.get_by_label(words("Password"), exact=True).fill(password)
+    page.get_by_role("button", name=words("Sign in"), exact=True).click()
+    expect(page.get_by_role("button", name=(then or words)("Sign out"))).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def choose_language(page: Page, locale: str) -> None:
+    """Choose `locale` with the switch at the foot of an English page."""
+    footer = page.get_by_role("contentinfo")
+    footer.get_by_label("Language", exact=True).select_option(locale)
+    footer.get_by_role("button", name="Change language").click()
+    expect(page.locator("html")).to_have_attribute("lang", locale)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,23 +103,54 @@ def artifact_name(item: pytest.Item) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", node).strip("-")
 
 
+def fresh_page(browser: Browser) -> Page:
+    """A page in a context of its own (its own cookies), in English and in UTC."""
+    context = browser.new_context(locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def has_failed(request: pytest.FixtureRequest) -> bool:
+    """Whether the test asking for a fixture failed, in its setup or its body."""
+    return any(
+        getattr(request.node, f"rep_{phase}", None) is not None
+        and getattr(request.node, f"rep_{phase}").failed
+        for phase in ("setup", "call")
+    )
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh page in a fresh context (no cookies shared between tests)."""
-    context = browser.new_context(locale="en-US", timezone_id="UTC")
-    context.set_default_timeout(TIMEOUT_MS)
-    new_page = context.new_page()
+    new_page = fresh_page(browser)
     try:
         yield new_page
     finally:
-        failed = any(
-            getattr(request.node, f"rep_{phase}", None) is not None
-            and getattr(request.node, f"rep_{phase}").failed
-            for phase in ("setup", "call")
-        )
-        if failed:
+        if has_failed(request):
             save_artifacts(new_page, artifact_name(request.node))
-        context.close()
+        new_page.context.close()
+
+
+@pytest.fixture
+def browser_of(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Page]]:
+    """A page for each person of a test, in a browser of their own: `browser_of("staff")`.
+
+    A failing test leaves each person's page in tests/artifacts/, named after them.
+    """
+    opened: dict[str, Page] = {}
+
+    def open_page(person: str) -> Page:
+        assert person not in opened, f"{person} has a browser already"
+        opened[person] = fresh_page(browser)
+        return opened[person]
+
+    try:
+        yield open_page
+    finally:
+        for person, person_page in opened.items():
+            if has_failed(request):
+                save_artifacts(person_page, f"{artifact_name(request.node)}-{person}")
+            person_page.context.close()
 
 
 def save_artifacts(page: Page, name: str) -> None:

@@ -37,6 +37,8 @@ def test_staff_invite_a_firm_and_its_first_user_joins(
     page.get_by_label("Country").select_option(label="Poland")
     page.get_by_label("Website").fill("wisla-cloud.example")
     page.get_by_label("E-mail of the firm's first user").fill(FIRST_USER)
+    # Not the language of the firm's country (Polish): the invitation and the welcome in English.
+    page.get_by_label("Language of the invitation").select_option("en")
     page.get_by_label("Python", exact=True).check()
     page.get_by_label("Kubernetes", exact=True).check()
     page.get_by_role("button", name="Add the firm and send the invitation").click()

@@ -33,14 +33,18 @@ class Cast:
 
 @pytest.fixture
 def cast(app: Flask) -> Cast:
+    return make_cast(app)
+
+
+def make_cast(app: Flask, locale: str = "en") -> Cast:
     """A firm with a long name and two needs with long titles, each with two offers; the
-    first need is awarded."""
+    first need is awarded. The requester and the supplier read the board in `locale`."""
     with app.app_context():
         odra = factories.make_member(LONG_FIRM, competences=("kotlin", "python"))
         wisla = factories.make_member("Wisła Cloud", competences=("kotlin", "kubernetes"))
         tatry = factories.make_member("Tatry Apps", competences=("kotlin",))
-        requester = factories.make_user(odra, email="agnieszka@odra.example")
-        supplier = factories.make_user(wisla, email="piotr@wisla.example")
+        requester = factories.make_user(odra, email="agnieszka@odra.example", locale=locale)
+        supplier = factories.make_user(wisla, email="piotr@wisla.example", locale=locale)
         ids = []
         for title in (LONG_TITLE, LONG_WORD):
             need = factories.make_need(odra, requester.id, title=title)
@@ -94,11 +98,16 @@ def test_the_other_pages_a_member_uses_fit_a_phone_screen(
     page.set_viewport_size(PHONE)
     account = cast.requester if who == "requester" else cast.supplier
     sign_in(page, live_server, account.email, account.password)
+    too_wide = [overflow(page, live_server, *visit) for visit in member_visits(cast, who)]
+    assert [found for found in too_wide if found] == []
+
+
+def member_visits(cast: Cast, who: str) -> list[tuple[str, ...]]:
+    """The pages the requester or the supplier uses, each with texts it must show."""
     visits = [("/needs", LONG_WORD[:40])]
     visits += [(f"/needs/{need_id}",) for need_id in cast.need_ids]
     if who == "supplier":
         visits += [("/offers", LONG_TITLE, LONG_WORD[:40]), (f"/needs/{cast.need_ids[1]}/offer",)]
     visits += [("/members",), *((f"/members/{slug}",) for slug in cast.firm_slugs)]
     visits += [("/member",), ("/account",)]
-    too_wide = [overflow(page, live_server, *visit) for visit in visits]
-    assert [found for found in too_wide if found] == []
+    return visits
