@@ -327,12 +327,15 @@ def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
     """However many needs a page shows, it takes four statements: the count, the page, and
     the firms and competences of all its needs."""
     with app.app_context():
+        other = factories.make_member("Warta Data", competences=("python",))
+        factories.make_need(other, title="Second firm's need", competences=("python",))
         db.session.expire_all()
         user = db.session.get(User, viewer.id)
         with statements_run() as statements:
             page = board_page(user, BoardQuery(), 1, 20)
             shown = [(need.member.name, len(need.competences)) for need in page.items]
-        assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
+        firms = [("Warta Data", 1), *(("Pleissetal Consulting", n) for n in (1, 2, 1))]
+        assert shown == firms
         assert len(statements) == 4
         db.session.expire_all()
         user = db.session.get(User, viewer.id)
@@ -341,7 +344,7 @@ def test_a_page_of_the_board_reads_its_needs_firms_and_competences_at_once(
         with statements_run() as statements:
             page = board_page(user, BoardQuery(q="a"), 1, 20)
             shown = [(need.member.name, len(need.competences)) for need in page.items]
-        assert shown == [("Pleissetal Consulting", n) for n in (1, 2, 1)]
+        assert shown == firms
         assert len(statements) == 5
 
 

@@ -628,3 +628,17 @@ def test_a_need_e_mails_the_firms_it_matched_not_those_an_earlier_need_matched(
     mailbox.clear()
     approve(app, new_need(app, cluster, competences=("kotlin",), title="Kotlin again"), cluster)
     assert cluster.full.email in match_mail(mailbox)  # matched before, and matched again
+
+
+def test_matching_a_need_again_adds_no_firm_twice(app: Flask, cluster: Cluster) -> None:
+    """A need matched once (its approval died before the fan-out and is run again) keeps its
+    matches: running it again finds none new."""
+    need_id = new_need(app, cluster)
+    approve(app, need_id, cluster)
+    with app.app_context():
+        need = db.session.get_one(Need, need_id)
+        matched = select(NeedMatch.member_id).order_by(NeedMatch.member_id)
+        before = db.session.scalars(matched).all()
+        assert match.record_matches(need) == []
+        db.session.commit()
+        assert db.session.scalars(matched).all() == before != []

@@ -68,7 +68,9 @@ def without_csrf_tokens(page: str) -> str:
 
 
 def test_a_second_request_is_served_from_the_cache(app: Flask, reader: FlaskClient) -> None:
+    hits, misses = counts(app)
     first = reader.get("/needs").get_data(as_text=True)
+    assert counts(app) == (hits, misses + 1)
     hits, misses = counts(app)
     second = reader.get("/needs").get_data(as_text=True)
     assert counts(app) == (hits + 1, misses)

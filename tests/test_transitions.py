@@ -164,6 +164,10 @@ def test_a_firms_offers_list_the_last_changed_first(cast: Cast) -> None:
     db.session.commit()
     listed = [offer.id for offer, _need in offers.member_offers(cast.supplier)]
     assert listed == [cast.offer.id, newer.id]
+    cast.offer.updated_at = newer.updated_at  # changed at the same instant: the newer first
+    db.session.commit()
+    listed = [offer.id for offer, _need in offers.member_offers(cast.supplier)]
+    assert listed == [newer.id, cast.offer.id]
 
 
 def test_accepting_an_offer_awards_the_need_and_declines_the_live_others(cast: Cast) -> None:
@@ -328,11 +332,11 @@ def test_a_firms_needs_list_the_last_changed_first_with_the_offers_it_may_read(
     without offers has none."""
     member = db.session.get(Member, cast.requester.member_id)
     draft = needs.create_need(member, cast.requester, need_data())
-    cast.need.updated_at = draft.updated_at + timedelta(minutes=5)
+    draft.updated_at = cast.need.updated_at + timedelta(minutes=5)
     db.session.commit()
     assert [(need.id, count) for need, count in needs.member_needs(cast.requester)] == [
-        (cast.need.id, 2),
         (draft.id, 0),
+        (cast.need.id, 2),
     ]
     offers.withdraw_offer(cast.offer, cast.supplier)
     offers.hide_offer(cast.rival_offer, cast.staff, "Spam.")
@@ -434,7 +438,10 @@ def test_the_review_queue_reads_the_longest_waiting_first_with_firms_and_compete
 ) -> None:
     """Needs sent at the same instant wait in the order they were made; however many wait,
     the queue and what it shows of each take three statements."""
-    waiting = [pending(cast) for _ in range(3)]
+    somes = db.session.get(Member, cast.supplier.member_id)
+    waiting = [pending(cast)]
+    waiting.append(factories.make_need(somes, status=NeedStatus.PENDING, competences=("kotlin",)))
+    waiting.append(pending(cast))
     for need in waiting:
         need.submitted_at = waiting[0].created_at
     waiting[2].submitted_at -= timedelta(minutes=1)
@@ -444,7 +451,11 @@ def test_the_review_queue_reads_the_longest_waiting_first_with_firms_and_compete
         queue = needs.pending_needs()
         shown = [(need.member.name, [c.slug for c in need.competences]) for need in queue]
     assert [need.id for need in queue] == [waiting[2].id, waiting[0].id, waiting[1].id]
-    assert shown == [("Odra Software", ["kotlin", "kubernetes"])] * 3
+    assert shown == [
+        ("Odra Software", ["kotlin", "kubernetes"]),
+        ("Odra Software", ["kotlin", "kubernetes"]),
+        ("Somes Data", ["kotlin"]),
+    ]  # the longest waiting first; then, sent at once, in the order they were made
     assert len(statements) == 3
 
 
