@@ -131,10 +131,7 @@ def claim(ids: Sequence[int]) -> list[int]:
         update(Notification)
         .where(Notification.id.in_(ids), Notification.status == NotificationStatus.PENDING)
         .values(
-            status=NotificationStatus.SENDING,
-            attempts=Notification.attempts + 1,
-            claimed_at=now,
-            next_attempt_at=lease_end(now),
+            status=NotificationStatus.SENDING, attempts=Notification.attempts + 1, claimed_at=now
         )
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
