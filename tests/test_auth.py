@@ -19,6 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from board.auth.passwords import verify_password
+from board.auth.services import authenticate
 from board.extensions import db
 from board.models import MemberStatus, User
 from tests import factories
@@ -334,3 +336,33 @@ def sign_in_over_http(browser, port: int, email: str, password: str) -> int:
         return browser.open(f"{base}/login", data=form, timeout=10).status
     except HTTPError as error:
         return error.code
+
+
+def test_no_password_opens_an_unknown_account_or_one_without_a_password(app: Flask) -> None:
+    with app.app_context():
+        invited = factories.make_user(factories.make_member("Odra Software"), password=None)
+        assert verify_password(None, factories.PASSWORD) is False
+        assert verify_password(db.session.get(User, invited.id), factories.PASSWORD) is False
+
+
+def test_a_hash_of_an_older_cost_is_replaced_at_sign_in_and_a_current_one_kept(
+    app: Flask, member_account: factories.Account
+) -> None:
+    with app.app_context():
+        current = db.session.get_one(User, member_account.id).password_hash
+        assert authenticate(member_account.email, member_account.password) is not None
+        assert db.session.get_one(User, member_account.id).password_hash == current
+        app.config["PASSWORD_TIME_COST"] += 1  # the operator raised the cost since
+        assert authenticate(member_account.email, member_account.password) is not None
+        upgraded = db.session.get_one(User, member_account.id).password_hash
+        assert upgraded != current and "t=2" in upgraded
+        assert verify_password(db.session.get(User, member_account.id), member_account.password)
+
+
+def test_a_sign_in_is_remembered_on_the_device_only_when_asked(
+    app: Flask, member_account: factories.Account
+) -> None:
+    for remember, kept in (({}, False), ({"remember": "y"}, True)):
+        client = app.test_client()
+        AuthActions(client).login(member_account.email, member_account.password, **remember)
+        assert (client.get_cookie("remember_token") is not None) == kept

@@ -22,9 +22,10 @@ from board.extensions import db
 from board.members.services import set_member_status
 from board.models import Competence, Member, MemberStatus, Need, NeedStatus, User, utcnow
 from board.needs import services
-from board.page_cache import arguments_key, page_cache
+from board.page_cache import PageCache, arguments_key, page_cache
 from tests import factories
 from tests.conftest import CSRF_PATTERN, AuthActions
+from tests.statements import statements_run
 
 TITLE = re.compile(r'<h2><a href="/needs/\d+">([^<]+)</a></h2>')
 
@@ -312,3 +313,20 @@ def test_a_request_that_loaded_no_user_reads_the_generation_itself(app: Flask) -
         factories.make_member("Warta Data")
     with app.test_request_context():
         assert isinstance(before, int) and page_cache().generation() > before
+
+
+def test_a_kept_board_costs_a_signed_in_request_one_statement(
+    app: Flask, reader: FlaskClient
+) -> None:
+    """The generation comes with the signed-in user, in the statement that loads them: a
+    board served from the cache asks nothing more of the database."""
+    reader.get("/needs")
+    with app.app_context(), statements_run() as statements:
+        assert reader.get("/needs").status_code == 200
+    assert len(statements) == 1
+
+
+def test_a_size_of_zero_keeps_nothing(app: Flask, reader: FlaskClient) -> None:
+    app.extensions["board.page_cache"] = PageCache(0)
+    assert titles(reader) == titles(reader) == ["Kotlin developers"]
+    assert counts(app) == (0, 0)

@@ -47,4 +47,3 @@ def start_session(user: User, remember: bool = False) -> None:
     """Begin a fresh session for `user`, dropping whatever the anonymous one held."""
     session.clear()
     login_user(user, remember=remember)
-    setattr(g, ACTING_USER, user)
