@@ -164,6 +164,8 @@ def test_pages_for_members_send_anonymous_users_to_sign_in(client: FlaskClient) 
     response = client.get("/member")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<p class="flash flash-info">Please sign in to see this page.</p>' in page
 
 
 def test_sign_in_starts_a_new_session(
