@@ -368,3 +368,15 @@ def test_a_sign_in_is_remembered_on_the_device_only_when_asked(
         client = app.test_client()
         AuthActions(client).login(member_account.email, member_account.password, **remember)
         assert (client.get_cookie("remember_token") is not None) == kept
+
+
+def test_a_session_taken_to_another_browser_is_signed_out(
+    app: Flask, member_account: factories.Account
+) -> None:
+    """A session cookie copied to another browser (another User-Agent) opens nothing."""
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "Firefox/140"
+    AuthActions(client).login(member_account.email, member_account.password)
+    assert client.get("/member").status_code == 200
+    client.environ_base["HTTP_USER_AGENT"] = "curl/8.0"
+    assert client.get("/member").status_code == 302
