@@ -148,6 +148,16 @@ case(
     data={"email": "{email_a}", "password": factories.PASSWORD},
 )
 case("POST", "/logout", a=w(302), b=w(302), staff=w(302))
+# The language switch: a visitor's choice is a cookie; a signed-in user's is saved.
+case(
+    "POST",
+    "/language",
+    anon=302,
+    a=w(302),
+    b=w(302),
+    staff=w(302),
+    data={"locale": "pl", "next": "/"},
+)
 everyone("GET", "/apply", None, 200)
 everyone(
     "POST",
