@@ -368,6 +368,13 @@ def test_a_sign_in_is_remembered_on_the_device_only_when_asked(
         client = app.test_client()
         AuthActions(client).login(member_account.email, member_account.password, **remember)
         assert (client.get_cookie("remember_token") is not None) == kept
+    # A session begun again by a change of password is not remembered unless asked either.
+    client = app.test_client()
+    AuthActions(client).login(member_account.email, member_account.password)
+    new = "another long password"
+    change = {"current_password": member_account.password, "password": new, "confirm": new}
+    assert submit(client, "/account/password", change).status_code == 302
+    assert client.get_cookie("remember_token") is None
 
 
 def test_a_session_taken_to_another_browser_is_signed_out(
