@@ -72,6 +72,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"at most {MAX_PROCESSES} test processes share one Redis")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run a test marked `one_database` on the first database only."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        backend = params.params.get("app", BACKENDS[0]) if params else BACKENDS[0]
+        other = item.get_closest_marker("one_database") and backend != BACKENDS[0]
+        (dropped if other else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _no_mail_to_the_world(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that would open an SMTP connection to a host other than loopback."""

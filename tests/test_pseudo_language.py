@@ -73,6 +73,9 @@ from tests.conftest import CSRF_PATTERN, AuthActions, csrf_token
 from tests.mailbox import Mailbox, html_of, text_of
 from tests.pseudo import PSEUDO_LOCALE, ROOT, compiled_catalogs, pseudo_catalog
 
+# Pages speak the same language on either database.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "requester", "supplier", "staff")
 # Endpoints that are no page a person reads.
 NOT_PAGES = {

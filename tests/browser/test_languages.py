@@ -32,6 +32,9 @@ from tests.browser.languages import LANGUAGES, NEED_LINK, Reader, Words
 from tests.browser.test_procurement_loop import assert_labelled, watch
 from tests.mailbox import Mailbox, text_of
 
+# Pages speak the same language on either database.
+pytestmark = pytest.mark.one_database
+
 REQUESTER_FIRM = "Odra Software sp. z o.o."
 SUPPLIER_FIRM = "Wisła Cloud sp. z o.o."
 

@@ -25,6 +25,9 @@ from tests.browser.languages import LANGUAGES, Reader, Words
 from tests.browser.test_accessibility import Audit
 from tests.browser.test_narrow_screen import PHONE, make_cast, member_visits, overflow
 
+# Pages speak the same language on either database.
+pytestmark = pytest.mark.one_database
+
 
 @dataclass
 class AuditInLanguage(Audit):
