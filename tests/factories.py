@@ -13,6 +13,7 @@ from board.auth.passwords import hash_password
 from board.clock import closing_instant, cluster_today
 from board.competences.services import by_slugs
 from board.extensions import db
+from board.members.applications import ApplicationData, submit_application
 from board.models import (
     NEED_EDITABLE,
     NEED_PUBLISHED,
@@ -20,12 +21,16 @@ from board.models import (
     MemberStatus,
     Need,
     NeedStatus,
+    Notification,
+    NotificationStatus,
     Offer,
     OfferStatus,
+    ReportReason,
     User,
     utcnow,
 )
 from board.rendering import render_markdown
+from board.reports.services import file_report
 
 PASSWORD = "correct horse battery"
 _sequence = count(1)
@@ -144,3 +149,22 @@ def make_offer(
     db.session.add(offer)
     db.session.commit()
     return offer
+
+
+def staff_work(reporter: User, need: Need, application: ApplicationData) -> None:
+    """Something on each staff page: a report of `need` by `reporter`, a firm's application,
+    and an e-mail to `reporter` that failed."""
+    file_report(reporter, ReportReason.MISLEADING, "Not a real need.", need=need)
+    submit_application(application)
+    db.session.add(
+        Notification(
+            user=reporter,
+            key=f"need_match:need:{need.id}",
+            kind="need_match",
+            need=need,
+            status=NotificationStatus.FAILED,
+            attempts=5,
+            last_error="550 5.1.1 mailbox unavailable",
+        )
+    )
+    db.session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 
 def english(text: str) -> str:
@@ -58,3 +58,15 @@ def choose_language(page: Page, locale: str) -> None:
     footer.get_by_label("Language", exact=True).select_option(locale)
     footer.get_by_role("button", name="Change language").click()
     expect(page.locator("html")).to_have_attribute("lang", locale)
+
+
+def confirming(page: Page) -> list[str]:
+    """Accept every confirmation the page asks for; return the questions asked, in order."""
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return asked

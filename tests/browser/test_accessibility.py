@@ -17,9 +17,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from board.extensions import db
-from board.members.applications import ApplicationData, submit_application
-from board.models import NeedStatus, Notification, NotificationStatus, ReportReason, User
-from board.reports.services import file_report
+from board.members.applications import ApplicationData
+from board.models import NeedStatus, User
 from board.tokens import Purpose, make_token, unsubscribe_token
 from tests import factories
 from tests.browser.actions import sign_in, sign_out
@@ -218,28 +217,17 @@ def test_pages_for_staff_have_no_serious_violations(
         pending = factories.make_need(firm, member.id, status=NeedStatus.PENDING)
         reported = factories.make_need(firm, member.id, title="Cheap developers, no questions")
         reporter = db.session.get(User, member.id)
-        file_report(reporter, ReportReason.MISLEADING, "Not a real need.", need=reported)
-        submit_application(
+        factories.staff_work(
+            reporter,
+            reported,
             ApplicationData(
                 member_name="Warta Data sp. z o.o.",
                 contact_name="Celina Warta",
                 email="celina@warta.example",
                 message="We build data platforms in Poznań.",
                 competences=["python"],
-            )
+            ),
         )
-        db.session.add(
-            Notification(
-                user=reporter,
-                key=f"need_match:need:{reported.id}",
-                kind="need_match",
-                need=reported,
-                status=NotificationStatus.FAILED,
-                attempts=5,
-                last_error="550 5.1.1 mailbox unavailable",
-            )
-        )
-        db.session.commit()
         pending_id = pending.id
     audit = Audit(page, live_server)
     sign_in(page, live_server, staff.email, staff.password)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 
 from flask import Flask
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from board.clock import cluster_today
@@ -24,7 +24,7 @@ from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User
 from board.needs.services import approve_need, request_changes
 from board.offers.services import OfferData, submit_offer
 from tests import factories
-from tests.browser.actions import sign_in
+from tests.browser.actions import confirming, sign_in
 from tests.browser.test_procurement_loop import assert_labelled, main_nav, subject, watch
 from tests.mailbox import Mailbox, text_of
 
@@ -46,18 +46,6 @@ DESCRIPTION = (
 def state(page: Page) -> Locator:
     """The need's status badge under its title."""
     return page.locator("hgroup .badge")
-
-
-def confirming(page: Page) -> list[str]:
-    """Accept every confirmation the page asks for; return the questions asked, in order."""
-    asked: list[str] = []
-
-    def accept(dialog: Dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
-    return asked
 
 
 def pln(amount: str) -> re.Pattern[str]:

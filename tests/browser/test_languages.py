@@ -20,14 +20,14 @@ from typing import NamedTuple
 import pytest
 from babel import dates, numbers
 from flask import Flask
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from board.clock import cluster_today
 from board.extensions import db
 from board.models import Need, NeedStatus, Offer, OfferStatus, User
 from tests import factories
-from tests.browser.actions import choose_language, fill_sign_in, sign_in
+from tests.browser.actions import choose_language, confirming, fill_sign_in, sign_in
 from tests.browser.languages import LANGUAGES, NEED_LINK, Reader, Words
 from tests.browser.test_procurement_loop import assert_labelled, watch
 from tests.mailbox import Mailbox, text_of
@@ -82,18 +82,6 @@ def money(amount: str, locale: str) -> str:
 def day(value: date, locale: str) -> str:
     """A day as CLDR writes it in `locale` (the board's "medium" dates)."""
     return dates.format_date(value, "medium", locale=locale)
-
-
-def confirming(page: Page) -> list[str]:
-    """Accept every confirmation the page asks for; return the questions asked, in order."""
-    asked: list[str] = []
-
-    def accept(dialog: Dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
-    return asked
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)

@@ -16,9 +16,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from board.extensions import db
-from board.members.applications import ApplicationData, submit_application
-from board.models import NeedStatus, Notification, NotificationStatus, ReportReason, User
-from board.reports.services import file_report
+from board.members.applications import ApplicationData
+from board.models import NeedStatus, User
 from tests import factories
 from tests.browser.actions import choose_language, sign_in
 from tests.browser.languages import LANGUAGES, Reader, Words
@@ -68,28 +67,17 @@ def make_board(app: Flask, locale: str) -> Board:
         factories.make_offer(offered, odra, member.id)
         pending = factories.make_need(warta, status=NeedStatus.PENDING)
         reporter = db.session.get(User, member.id)
-        file_report(reporter, ReportReason.MISLEADING, "Not a real need.", need=offered)
-        submit_application(
+        factories.staff_work(
+            reporter,
+            offered,
             ApplicationData(
                 member_name="Someș Data SRL",
                 contact_name="Ioana Pop",
                 email="ioana@somes.example",
                 message="Data platforms for clinics in Cluj.",
                 competences=["python"],
-            )
+            ),
         )
-        db.session.add(
-            Notification(
-                user=reporter,
-                key=f"need_match:need:{offered.id}",
-                kind="need_match",
-                need=offered,
-                status=NotificationStatus.FAILED,
-                attempts=5,
-                last_error="550 5.1.1 mailbox unavailable",
-            )
-        )
-        db.session.commit()
         return Board(member, staff, own.id, draft.id, offered.id, pending.id, warta.slug)
 
 
