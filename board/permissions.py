@@ -23,11 +23,16 @@ from board.models import (
     NEED_CANCELLABLE,
     NEED_EDITABLE,
     NEED_PUBLISHED,
+    Attachment,
+    Clarification,
     Member,
     MemberStatus,
     Need,
     NeedStatus,
     Offer,
+    OfferStatus,
+    Question,
+    QuestionStatus,
     User,
 )
 
@@ -228,6 +233,157 @@ def can_withdraw_offer(user: User, offer: Offer) -> bool:
     return user.member_id is not None and user.member_id == offer.member_id
 
 
+def can_unshortlist_offer(user: User, offer: Offer) -> bool:
+    """The requester firm takes an offer off its shortlist while the need is open."""
+    return (
+        can_decide_offer(user, offer)
+        and offer.status == OfferStatus.SHORTLISTED
+        and offer.need.status == NeedStatus.OPEN
+    )
+
+
+def can_see_award_contacts(user: User, need: Need) -> bool:
+    """After an award, the requester firm and the winning firm see who to talk to (and staff)."""
+    if need.status != NeedStatus.CLOSED:
+        return False
+    if user.is_staff or is_requester(user, need):
+        return True
+    return user.member_id is not None and any(
+        offer.member_id == user.member_id and offer.status == OfferStatus.ACCEPTED
+        for offer in need.offers
+    )
+
+
+# Questions and clarifications -------------------------------------------------------------
+
+
+def can_ask_question(user: User, need: Need) -> bool:
+    """Another active firm's user, while the need takes questions."""
+    return (
+        belongs_to_member(user)
+        and not is_requester(user, need)
+        and need.member.is_active
+        and need.accepts_questions()
+    )
+
+
+def can_answer_question(user: User, question: Question) -> bool:
+    """The requester firm answers or dismisses a question waiting on its open need."""
+    return (
+        is_requester(user, question.need)
+        and belongs_to_member(user)
+        and question.need.status == NeedStatus.OPEN
+        and question.status == QuestionStatus.WAITING
+        and question.hidden_at is None
+    )
+
+
+def can_see_asker(user: User, question: Question) -> bool:
+    """Which firm asked: staff alone, never the requester or another firm."""
+    return user.is_staff
+
+
+def can_view_question(user: User, question: Question) -> bool:
+    """Staff see every question; the asking firm its own; the requester firm those not
+    hidden; every other reader of the need the published ones."""
+    if user.is_staff:
+        return True
+    if not can_view_need(user, question.need):
+        return False
+    if user.member_id is not None and user.member_id == question.member_id:
+        return True
+    if question.hidden_at is not None:
+        return False
+    return is_requester(user, question.need) or question.is_published
+
+
+def visible_questions(user: User) -> ColumnElement[bool]:
+    """`can_view_question` as a condition on Question."""
+    if user.is_staff:
+        return true()
+    readable = Question.need_id.in_(select(Need.id).where(visible_needs(user)))
+    if user.member_id is None:
+        return false()
+    own_need = Question.need_id.in_(select(Need.id).where(Need.member_id == user.member_id))
+    published = and_(
+        Question.status == QuestionStatus.ANSWERED, Question.answer_hidden_at.is_(None)
+    )
+    return and_(
+        readable,
+        or_(
+            Question.member_id == user.member_id,
+            and_(Question.hidden_at.is_(None), or_(own_need, published)),
+        ),
+    )
+
+
+def can_clarify(user: User, need: Need) -> bool:
+    """The requester firm adds clarifications while its need is open."""
+    return is_requester(user, need) and belongs_to_member(user) and need.status == NeedStatus.OPEN
+
+
+def can_view_clarification(user: User, clarification: Clarification) -> bool:
+    """Every reader of the need, unless staff hid it (then its firm and staff)."""
+    if user.is_staff:
+        return True
+    if not can_view_need(user, clarification.need):
+        return False
+    return clarification.hidden_at is None or is_requester(user, clarification.need)
+
+
+def visible_clarifications(user: User) -> ColumnElement[bool]:
+    """`can_view_clarification` as a condition on Clarification."""
+    if user.is_staff:
+        return true()
+    readable = Clarification.need_id.in_(select(Need.id).where(visible_needs(user)))
+    own_need = Clarification.need_id.in_(select(Need.id).where(Need.member_id == user.member_id))
+    return and_(readable, or_(Clarification.hidden_at.is_(None), own_need))
+
+
+# Attachments ------------------------------------------------------------------------------
+
+
+def can_view_attachment(user: User, attachment: Attachment) -> bool:
+    """Whoever may read its need or offer; a hidden need's or offer's files only staff."""
+    if user.is_staff:
+        return True
+    if attachment.need is not None:
+        need = attachment.need
+        return need.status != NeedStatus.HIDDEN and can_view_need(user, need)
+    offer = attachment.offer
+    return offer is not None and offer.hidden_at is None and can_view_offer(user, offer)
+
+
+def visible_attachments(user: User) -> ColumnElement[bool]:
+    """`can_view_attachment` as a condition on Attachment."""
+    if user.is_staff:
+        return true()
+    needs = select(Need.id).where(visible_needs(user), Need.status != NeedStatus.HIDDEN)
+    offers = select(Offer.id).where(visible_offers(user), Offer.hidden_at.is_(None))
+    return or_(Attachment.need_id.in_(needs), Attachment.offer_id.in_(offers))
+
+
+def can_attach_to_need(user: User, need: Need) -> bool:
+    """The requester firm adds and removes a need's files while it may edit the need."""
+    return can_edit_need(user, need) and belongs_to_member(user)
+
+
+def can_attach_to_offer(user: User, offer: Offer) -> bool:
+    """The supplier firm adds and removes its offer's files while the offer may change."""
+    return (
+        belongs_to_member(user)
+        and user.member_id == offer.member_id
+        and offer.is_live
+        and offer.need.accepts_offers()
+    )
+
+
+def can_remove_attachment(user: User, attachment: Attachment) -> bool:
+    if attachment.need is not None:
+        return can_attach_to_need(user, attachment.need)
+    return attachment.offer is not None and can_attach_to_offer(user, attachment.offer)
+
+
 # Loading ----------------------------------------------------------------------------------
 
 # The reading rule of each model that has one, as a clause.
@@ -235,6 +391,9 @@ VISIBLE: dict[type[Any], Callable[[User], ColumnElement[bool]]] = {
     Member: visible_members,
     Need: visible_needs,
     Offer: visible_offers,
+    Question: visible_questions,
+    Clarification: visible_clarifications,
+    Attachment: visible_attachments,
 }
 
 
@@ -263,5 +422,14 @@ def init_app(app: Flask) -> None:
         can_compare_offers=can_compare_offers,
         can_offer_on=can_offer_on,
         can_decide_offer=can_decide_offer,
+        can_unshortlist_offer=can_unshortlist_offer,
+        can_see_award_contacts=can_see_award_contacts,
+        can_ask_question=can_ask_question,
+        can_answer_question=can_answer_question,
+        can_see_asker=can_see_asker,
+        can_clarify=can_clarify,
+        can_attach_to_need=can_attach_to_need,
+        can_attach_to_offer=can_attach_to_offer,
+        can_remove_attachment=can_remove_attachment,
         is_requester=is_requester,
     )

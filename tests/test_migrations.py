@@ -71,8 +71,14 @@ def firms_and_keys() -> list[tuple[str, str]]:
 def add_firm_as_before(name: str) -> None:
     """A firm stored with the key of the previous revision (spaces collapsed, case folded)."""
     key = " ".join(name.split()).casefold()
+    # The table as it was at that revision, not as the model has it today.
+    members = table(
+        "members",
+        *(column(name) for name in ("name", "name_key", "slug", "description", "website")),
+        *(column(name) for name in ("country", "status", "created_at")),
+    )
     db.session.execute(
-        insert(Member.__table__).values(
+        insert(members).values(
             name=name,
             name_key=key,
             slug=f"firm-{len(key)}-{abs(hash(name))}",

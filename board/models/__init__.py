@@ -13,6 +13,7 @@ from board.models.base import (
     str_enum,
     utcnow,
 )
+from board.models.exchange import Attachment, Clarification, Question, QuestionStatus
 from board.models.members import (
     Application,
     ApplicationStatus,
@@ -34,6 +35,7 @@ from board.models.needs import (
     NeedStatus,
     Offer,
     OfferStatus,
+    PriceBasis,
     Report,
     ReportReason,
     ReportStatus,
@@ -54,7 +56,9 @@ __all__ = [
     "NEED_PUBLISHED",
     "Application",
     "ApplicationStatus",
+    "Attachment",
     "AuditEvent",
+    "Clarification",
     "Competence",
     "Labelled",
     "Member",
@@ -68,6 +72,9 @@ __all__ = [
     "NotifyMode",
     "Offer",
     "OfferStatus",
+    "PriceBasis",
+    "Question",
+    "QuestionStatus",
     "Report",
     "ReportReason",
     "ReportStatus",

@@ -106,6 +106,8 @@ class Member(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A public contact phone, shown to the other side of an award.
+    phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     status: Mapped[MemberStatus] = mapped_column(
         str_enum(MemberStatus, "member_status"), default=MemberStatus.ACTIVE, index=True
@@ -150,6 +152,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Staff only: an e-mail when a need or a membership application waits for review.
     notify_reviews: Mapped[bool] = mapped_column(default=True)
+    # Shown only to the other side of an award the user posted or offered on.
+    phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     # Flask-Login's alternative id: replacing it ends every session and remember cookie.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=new_session_token

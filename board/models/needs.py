@@ -39,6 +39,14 @@ class WorkMode(Labelled):
     ONSITE = "onsite", _l("On site")
 
 
+class PriceBasis(Labelled):
+    """What an offer's price is for: the whole work, a day of it, or an hour."""
+
+    FIXED = "fixed", _l("fixed price")
+    DAY = "day", _l("day rate")
+    HOUR = "hour", _l("hourly rate")
+
+
 class OfferStatus(Labelled):
     SUBMITTED = "submitted", _l("sent")
     SHORTLISTED = "shortlisted", _l("shortlisted")
@@ -107,6 +115,10 @@ class Need(db.Model):
     offer_deadline: Mapped[date]
     # The end of the deadline day in the cluster's time zone, as a UTC instant.
     offers_close_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # An earlier last day for questions, if the requester sets one; questions close at the end
+    # of it (`questions_close_at`), otherwise with the offers.
+    question_deadline: Mapped[date | None]
+    questions_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expected_start: Mapped[date | None]
     duration: Mapped[str] = mapped_column(sa.String(100), default="")
     work_mode: Mapped[WorkMode] = mapped_column(
@@ -142,6 +154,11 @@ class Need(db.Model):
         """Open, and its offer deadline has not passed: derived, so no job has to run."""
         return self.status == NeedStatus.OPEN and (now or utcnow()) < self.offers_close_at
 
+    def accepts_questions(self, now: datetime | None = None) -> bool:
+        """Open, and neither its question deadline nor its offer deadline has passed."""
+        closes = min(self.offers_close_at, self.questions_close_at or self.offers_close_at)
+        return self.status == NeedStatus.OPEN and (now or utcnow()) < closes
+
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.status}>"
 
@@ -159,6 +176,9 @@ class Offer(db.Model):
     message: Mapped[str] = mapped_column(sa.Text)
     price: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    price_basis: Mapped[PriceBasis] = mapped_column(
+        str_enum(PriceBasis, "price_basis"), default=PriceBasis.FIXED, server_default="fixed"
+    )
     available_from: Mapped[date]
     reference: Mapped[str] = mapped_column(sa.String(100), default="")
     status: Mapped[OfferStatus] = mapped_column(
@@ -168,6 +188,8 @@ class Offer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its firm last changed what it offers, after sending it (None: never changed).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff may hide an offer (it stays, but the requester no longer sees it).
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str] = mapped_column(sa.Text, default="")
