@@ -3,6 +3,7 @@ reasons for decisions."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -126,6 +127,39 @@ class WebAddress:
         if address is None:
             raise ValidationError(_l("Enter a web address like https://firm.com."))
         field.data = address
+
+
+# A phone number as people write it: digits, spaces and + - ( ) / . only.
+PHONE = re.compile(r"[0-9 +\-()/.]*[0-9][0-9 +\-()/.]*")
+
+
+class PhoneNumber:
+    """A phone number as people write it, with at least one digit."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data and not PHONE.fullmatch(field.data):
+            raise ValidationError(
+                _l("Write a phone number with digits, spaces and + - ( ) / . only.")
+            )
+
+
+def phone_text(value: object) -> object:
+    """A phone number with its spaces tidied: none at the ends, one between groups."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def phone_field(label: Any) -> StringField:
+    """An optional phone number, at most 40 characters."""
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("Use at most %(max)d characters.")),
+            PhoneNumber(),
+        ],
+        filters=[phone_text],
+        render_kw={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
+    )
 
 
 def invitation_language_field() -> SelectField:

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from board.forms import CompetencesField, confirm_field, new_password_field
+from board.forms import CompetencesField, confirm_field, new_password_field, phone_field
 from board.models import NotifyMode
 
 
@@ -18,6 +18,7 @@ class AccountForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"autocomplete": "name"},
     )
+    phone = phone_field(_l("Your phone (optional)"))
     locale = SelectField(_l("Language"))
     notify = RadioField(
         _l("E-mails about needs that match your firm"),

@@ -19,15 +19,19 @@ class AccountData:
     locale: str
     notify: NotifyMode
     notify_reviews: bool | None = None
+    # None leaves the phone as it is.
+    phone: str | None = None
     # Slugs of a personal competence filter; None leaves the filter as it is.
     competences: list[str] | None = field(default=None)
 
 
 def update_account(user: User, data: AccountData) -> None:
-    """Save a user's name, language and notification settings."""
+    """Save a user's name, phone, language and notification settings."""
     values: dict[str, object] = {"name": data.name, "locale": data.locale, "notify": data.notify}
     if data.notify_reviews is not None and user.is_staff:
         values["notify_reviews"] = data.notify_reviews
+    if data.phone is not None:
+        values["phone"] = data.phone.strip()
     changed = {key: str(value) for key, value in values.items() if getattr(user, key) != value}
     for key, value in values.items():
         setattr(user, key, value)

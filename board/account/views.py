@@ -29,6 +29,7 @@ def settings() -> str | Response:
     form = form_class(
         data={
             "name": user.name,
+            "phone": user.phone,
             "locale": user.locale,
             "notify": user.notify,
             "notify_reviews": user.notify_reviews,
@@ -40,6 +41,7 @@ def settings() -> str | Response:
     if form.validate_on_submit():
         data = services.AccountData(
             name=form.name.data,
+            phone=form.phone.data or "",
             locale=form.locale.data,
             notify=NotifyMode(form.notify.data),
             notify_reviews=form.notify_reviews.data if user.is_staff else None,

@@ -7,7 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from board.forms import CompetencesField, email_field, invitation_language_field, website_field
+from board.forms import (
+    CompetencesField,
+    email_field,
+    invitation_language_field,
+    phone_field,
+    website_field,
+)
 from board.models import firm_name
 
 
@@ -18,6 +24,7 @@ class MemberProfileForm(FlaskForm):
         render_kw={"rows": 6},
     )
     website = website_field()
+    phone = phone_field(_l("Contact phone (optional)"))
     competences = CompetencesField()
 
 

@@ -32,6 +32,8 @@ class ProfileData:
     description: str
     website: str
     competences: list[str] = field(default_factory=list)
+    # The firm's public contact phone; None leaves it as it is.
+    phone: str | None = None
 
 
 @dataclass
@@ -57,13 +59,15 @@ def active_members() -> Sequence[Member]:
 
 
 def update_profile(member: Member, data: ProfileData, actor: User) -> None:
-    """Change a firm's description, website and competences."""
+    """Change a firm's description, website, phone and competences."""
     before = sorted(c.slug for c in member.competences)
     member.description = data.description.strip()
     member.website = data.website
     member.competences = by_slugs(data.competences)
     after = sorted(c.slug for c in member.competences)
-    changes = {"competences": after} if after != before else {}
+    changes: dict[str, object] = {"competences": after} if after != before else {}
+    if data.phone is not None and data.phone.strip() != member.phone:
+        member.phone = changes["phone"] = data.phone.strip()
     audit.record("member.updated", member, actor, **changes)
     db.session.commit()
 

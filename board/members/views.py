@@ -46,6 +46,7 @@ def own_profile() -> str | Response:
         data={
             "description": member.description,
             "website": member.website,
+            "phone": member.phone,
             "competences": [c.slug for c in member.competences],
         }
     )
@@ -54,6 +55,7 @@ def own_profile() -> str | Response:
         data = services.ProfileData(
             description=form.description.data or "",
             website=form.website.data or "",
+            phone=form.phone.data or "",
             competences=form.competences.data or [],
         )
         services.update_profile(member, data, user)
