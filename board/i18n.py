@@ -24,7 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from board.models import Labelled, ReportReason
+from board.models import Labelled, PriceBasis, ReportReason
 
 log = logging.getLogger(__name__)
 # The catalogs of the languages the board speaks; each compiled beside itself by `make catalogs`.
@@ -197,6 +197,17 @@ def money(amount: Decimal | None, currency: str) -> str:
     return _money(amount, currency, get_locale() or Locale("en"))
 
 
+def price_terms(amount: Decimal, currency: str, basis: str) -> str:
+    """An offer's price with what it pays for, written the reader's way: "€12,000.00 · day
+    rate" (a day rate and a fixed price must never read alike)."""
+    return _("%(price)s · %(basis)s", price=money(amount, currency), basis=PriceBasis(basis).label)
+
+
+def share_text(share: float) -> str:
+    """A share from 0 to 1 as the reader writes a percentage: "67 %", "67%"."""
+    return numbers.format_percent(share, locale=get_locale() or Locale("en"))
+
+
 # Budgets repeat (round figures in a few currencies) and Babel's formatting is slow next to a
 # dictionary lookup: a board page shows up to a hundred amounts.
 @lru_cache(maxsize=4096)
@@ -285,5 +296,7 @@ def init_app(app: Flask) -> None:
         report_reasons=list(ReportReason),
         language_name=language_name,
         money=money,
+        price_terms=price_terms,
+        share_text=share_text,
         deadline_text=deadline_text,
     )

@@ -24,6 +24,7 @@ from board.models import Need, NeedStatus, User
 from board.needs import bp, services
 from board.needs.forms import BoardFilterForm, NeedForm, language_choices
 from board.offers import services as offers
+from board.offers.contacts import award_contacts
 from board.page_cache import arguments_key, page_cache, rendered_html
 from board.permissions import (
     acting_user,
@@ -172,21 +173,30 @@ def detail(need_id: int) -> str:
         user.member_id,
     )
     cache = page_cache()
-    title, content = cache.fetch_parts(cache.generation(), key, lambda: need_page(need_id, user))
-    return render_template("needs/detail.html", title=title, content=with_csrf_tokens(content))
+    title, content, awarded = cache.fetch_parts(
+        cache.generation(), key, lambda: need_page(need_id, user)
+    )
+    # People's names, addresses and phones are not part of what the cached page depends on:
+    # the award's contacts are read afresh, for an awarded need only.
+    contacts = award_contacts(need_id, user) if awarded else None
+    return render_template(
+        "needs/detail.html", title=title, content=with_csrf_tokens(content), contacts=contacts
+    )
 
 
-def need_page(need_id: int, user: User) -> tuple[str, Markup]:
-    """A need's title, and its page below the layout as `user`'s firm sees it."""
+def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
+    """A need's title, its page below the layout as `user`'s firm sees it, and whether it
+    was awarded."""
     need = get_or_404(Need, need_id, user)
     readable = offers.offers_on(need, user)
     own = [offer for offer in readable if offer.member_id == user.member_id]
     own_offer = own[0] if own else None
-    return need.title, rendered_html(
+    html = rendered_html(
         lambda: render_template(
             "needs/_detail.html", need=need, user=user, own_offer=own_offer, offers=readable
         )
     )
+    return need.title, html, need.status == NeedStatus.CLOSED
 
 
 @bp.post("/needs/<id:need_id>/submit")

@@ -114,6 +114,20 @@ def offer_received(offer: Offer, event: AuditEvent) -> None:
     )
 
 
+def offer_changed(offer: Offer, event: AuditEvent) -> None:
+    """Tell the requester firm's users that an offer's price, currency or basis changed."""
+    announce(
+        event, "offer_changed", active_users([offer.need.member]), need=offer.need, offer=offer
+    )
+
+
+def award_confirmed(offer: Offer, event: AuditEvent) -> None:
+    """Tell the requester firm's users whom they awarded the need to, and how to reach them."""
+    announce(
+        event, "award_confirmed", active_users([offer.need.member]), need=offer.need, offer=offer
+    )
+
+
 def offer_decided(offer: Offer, event: AuditEvent) -> None:
     """Tell the supplier firm's users that their offer was accepted or declined."""
     kind = "offer_accepted" if offer.status == OfferStatus.ACCEPTED else "offer_declined"

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
@@ -35,8 +36,10 @@ from board.models import (
     NeedMatch,
     Notification,
     Offer,
+    PriceBasis,
     User,
 )
+from board.offers.contacts import requester_contact, supplier_contact
 from board.tokens import Purpose, make_token, unsubscribe_serializer
 from board.web import external_url
 
@@ -50,7 +53,9 @@ SUBJECTS = {
     "need_rejected": _l("Your need was not accepted: %(title)s"),
     "need_changes_requested": _l("Changes requested to your need: %(title)s"),
     "offer_received": _l("New offer on your need: %(title)s"),
+    "offer_changed": _l("An offer on your need changed its price: %(title)s"),
     "offer_accepted": _l("Your offer was accepted: %(title)s"),
+    "award_confirmed": _l("You awarded your need: %(title)s"),
     "offer_declined": _l("Your offer was declined: %(title)s"),
     "need_cancelled": _l("A need you offered on was cancelled: %(title)s"),
     "need_awarded": _l("A need you offered on was awarded to another firm: %(title)s"),
@@ -380,6 +385,14 @@ class Composer:
         if notification.kind == "account_exists":
             context["login_url"] = self.url("auth.login")
             context["forgot_url"] = self.url("auth.forgot_password")
+        if notification.kind == "offer_changed" and event is not None:
+            context["before"] = offer_terms(event.detail.get("before"))
+            context["after"] = offer_terms(event.detail.get("after"))
+        # Read as the e-mail is sent: the contact as it is then.
+        if notification.kind == "offer_accepted" and need is not None:
+            context["contact"] = requester_contact(need)
+        if notification.kind == "award_confirmed" and offer is not None:
+            context["contact"] = supplier_contact(offer)
         with force_locale(user.locale):
             if need is not None and notification.kind in ("need_match", "deadline_reminder"):
                 context["facts"] = self.need_facts(need)
@@ -404,6 +417,23 @@ class Composer:
                 applications_url=self.url("staff.applications"),
                 **context,
             )
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """An offer's price, currency and basis, as an audit event recorded them."""
+
+    price: Decimal
+    currency: str
+    basis: PriceBasis
+
+
+def offer_terms(recorded: dict[str, str] | None) -> OfferTerms | None:
+    if not recorded:
+        return None
+    return OfferTerms(
+        Decimal(recorded["price"]), recorded["currency"], PriceBasis(recorded["price_basis"])
+    )
 
 
 def compose_notification(notification: Notification) -> EmailMessage:

@@ -15,7 +15,17 @@ from sqlalchemy.orm import selectinload
 from board import audit
 from board.errors import Conflict, InvalidTransition, NotAllowed
 from board.extensions import db
-from board.models import CURRENCIES, Member, Need, NeedStatus, Offer, OfferStatus, User, utcnow
+from board.models import (
+    CURRENCIES,
+    Member,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    PriceBasis,
+    User,
+    utcnow,
+)
 from board.needs.services import transition
 from board.notifications import announce
 from board.permissions import visible_needs, visible_offers
@@ -31,6 +41,22 @@ class OfferData:
     currency: str
     available_from: date
     reference: str = ""
+    price_basis: PriceBasis = PriceBasis.FIXED
+
+
+# What an offer says, which its firm may change while it is live; and the part of it that
+# the requester is e-mailed about when it changes.
+TERMS = ("message", "price", "currency", "price_basis", "available_from", "reference")
+PRICE_TERMS = ("price", "currency", "price_basis")
+
+
+def price_terms(offer: Offer) -> dict[str, str]:
+    """An offer's price, currency and basis as the audit trail keeps them."""
+    return {
+        "price": f"{offer.price:.2f}",
+        "currency": offer.currency,
+        "price_basis": str(offer.price_basis),
+    }
 
 
 def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> tuple[Offer, bool]:
@@ -48,24 +74,39 @@ def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> t
         db.session.add(offer)
     elif offer.status not in (*LIVE, OfferStatus.WITHDRAWN):
         raise InvalidTransition(_("This offer has been decided on and can no longer change."))
-    was_withdrawn = offer.status == OfferStatus.WITHDRAWN
+    # Sending a withdrawn offer again is sending it anew: the requester hears of it as new.
+    sent = created or offer.status == OfferStatus.WITHDRAWN
+    before = {name: getattr(offer, name) for name in TERMS}
+    terms_before = None if created else price_terms(offer)
     offer.message = data.message.strip()
     offer.price, offer.currency = data.price, data.currency
+    offer.price_basis = PriceBasis(data.price_basis)
     offer.available_from, offer.reference = data.available_from, data.reference.strip()
-    if created or was_withdrawn:
+    changed = [name for name in TERMS if getattr(offer, name) != before[name]]
+    repriced = not sent and any(name in PRICE_TERMS for name in changed)
+    detail: dict[str, object] = {}
+    if sent:
         offer.status = OfferStatus.SUBMITTED
+    elif not changed:
+        return offer, False
+    else:
+        offer.edited_at = utcnow()
+        detail["changed"] = changed
+        if repriced:
+            detail["before"], detail["after"] = terms_before, price_terms(offer)
     try:
-        event = audit.record(
-            "offer.submitted" if created or was_withdrawn else "offer.updated", offer, author
-        )
+        action = "offer.submitted" if sent else "offer.updated"
+        event = audit.record(action, offer, author, **detail)
     except IntegrityError as exc:
         # A colleague's offer on the same need was saved a moment ago: one offer per firm.
         db.session.rollback()
         raise Conflict(
             _("A colleague has just sent your firm's offer on this need. Open it and edit it.")
         ) from exc
-    if created or was_withdrawn:
+    if sent:
         announce.offer_received(offer, event)
+    elif repriced:
+        announce.offer_changed(offer, event)
     db.session.commit()
     return offer, created
 
@@ -100,6 +141,19 @@ def shortlist_offer(offer: Offer, actor: User) -> None:
         _("Only a new offer can be shortlisted."),
     )
     audit.record("offer.shortlisted", offer, actor)
+    db.session.commit()
+
+
+def unshortlist_offer(offer: Offer, actor: User) -> None:
+    """Take an offer off the shortlist: it waits with the other new offers again."""
+    _require_open(offer.need)
+    _move(
+        offer,
+        (OfferStatus.SHORTLISTED,),
+        OfferStatus.SUBMITTED,
+        _("Only a shortlisted offer can be taken off the shortlist."),
+    )
+    audit.record("offer.unshortlisted", offer, actor)
     db.session.commit()
 
 
@@ -144,6 +198,7 @@ def accept_offer(offer: Offer, actor: User) -> None:
     )
     event = audit.record("offer.accepted", offer, actor)
     announce.offer_decided(offer, event)
+    announce.award_confirmed(offer, event)
     # Only the firms still waiting hear of the award: a declined firm has had its answer.
     losing = [o for o in need.offers if o.id != offer.id and o.status in LIVE]
     for other in losing:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from board.errors import DomainError
 from board.forms import attach_error, currency_choices, with_reason
-from board.models import Need, Offer, User
-from board.offers import bp, services
+from board.models import Need, Offer, PriceBasis, User
+from board.offers import bp, comparison, services
 from board.offers.forms import OfferForm
 from board.permissions import (
     acting_user,
+    can_compare_offers,
     can_decide_offer,
     can_offer_on,
     can_withdraw_offer,
     get_or_404,
+    login_required,
     member_required,
 )
 from board.web import carry_out
@@ -43,6 +45,7 @@ def edit(need_id: int) -> str | Response:
             currency=form.currency.data,
             available_from=form.available_from.data,
             reference=form.reference.data or "",
+            price_basis=PriceBasis(form.price_basis.data),
         )
         try:
             _offer, created = services.submit_offer(need, user.member, user, data)
@@ -60,6 +63,7 @@ def offer_fields(offer: Offer) -> dict[str, object]:
         "message": offer.message,
         "price": offer.price,
         "currency": offer.currency,
+        "price_basis": offer.price_basis.value,
         "available_from": offer.available_from,
         "reference": offer.reference,
     }
@@ -101,6 +105,17 @@ def shortlist(offer_id: int) -> Response:
     )
 
 
+@bp.post("/offers/<id:offer_id>/unshortlist")
+@member_required
+def unshortlist(offer_id: int) -> Response:
+    offer = offer_for(offer_id, can_decide_offer)
+    return carry_out(
+        lambda: services.unshortlist_offer(offer, acting_user()),
+        _("The offer is off your shortlist."),
+        offers_page(offer),
+    )
+
+
 @bp.post("/offers/<id:offer_id>/accept")
 @member_required
 def accept(offer_id: int) -> Response:
@@ -129,3 +144,35 @@ def decline(offer_id: int) -> Response:
 @member_required
 def mine() -> str:
     return render_template("offers/mine.html", offers=services.member_offers(acting_user()))
+
+
+def comparable(need_id: int) -> Need:
+    """The need whose offers are compared: 404 if the user may not read it, 403 if they may
+    not compare its offers (a firm that offered on it reads its own offer alone)."""
+    user = acting_user()
+    need = get_or_404(Need, need_id, user)
+    if not can_compare_offers(user, need):
+        abort(403)
+    return need
+
+
+@bp.get("/needs/<id:need_id>/offers")
+@login_required
+def compare(need_id: int) -> str:
+    """The offers on a need side by side, one table per currency."""
+    need = comparable(need_id)
+    found = comparison.compare(need, acting_user(), request.args.get("sort"))
+    return render_template("offers/compare.html", need=need, comparison=found)
+
+
+@bp.get("/needs/<id:need_id>/offers.csv")
+@login_required
+def compare_csv(need_id: int) -> Response:
+    """The comparison as a CSV file, in the same order."""
+    need = comparable(need_id)
+    found = comparison.compare(need, acting_user(), request.args.get("sort"))
+    return Response(
+        comparison.as_csv(found, acting_user()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="need-{need.id}-offers.csv"'},
+    )
