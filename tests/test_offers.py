@@ -115,7 +115,12 @@ def test_a_second_send_edits_the_firms_one_offer(
     )
     (offer,) = offers(app, scene.need_id)
     assert str(offer.price) == "99000.00"
-    assert len(mailbox.messages) == 2  # editing is not news for the requester
+    # A new price is news for the requester firm: each of its users hears of it once.
+    changed = mailbox.wait_for(4)[2:]
+    assert {m["To"] for m in changed} == {scene.requester.email, scene.colleague.email}
+    assert {m["Subject"] for m in changed} == {
+        "An offer on your need changed its price: Two senior Kotlin developers for six months"
+    }
 
 
 def test_a_firm_cannot_offer_on_its_own_need(app: Flask, scene: Scene) -> None:
@@ -228,14 +233,17 @@ def test_a_firm_declined_before_the_award_gets_no_second_outcome_e_mail(
 
     response = submit(requester, f"/offers/{winner.id}/accept", form_page="/needs")
     assert response.status_code == 302
-    # The winner's two users and the one firm still waiting hear the outcome; the firm
-    # declined earlier has had its answer.
-    messages = mailbox.wait_for(3)
+    # The winner's two users and the one firm still waiting hear the outcome, and the
+    # requester firm's users get the winner's contact; the firm declined earlier has had its
+    # answer.
+    messages = mailbox.wait_for(5)
     subjects = sorted((m["To"], m["Subject"].split(":")[0]) for m in messages)
     assert subjects == [
+        ("agnieszka@odra.example", "You awarded your need"),
         ("elena@ceahlau.example", "Your offer was accepted"),
         ("ewa@tatry.example", "A need you offered on was awarded to another firm"),
         ("mihai@ceahlau.example", "Your offer was accepted"),
+        ("tomasz@odra.example", "You awarded your need"),
     ]
     assert mailbox.to(scene.rival.email) == []
     assert [o.status for o in offers(app, scene.need_id)] == [

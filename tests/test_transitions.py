@@ -189,6 +189,7 @@ def test_accepting_an_offer_awards_the_need_and_declines_the_live_others(cast: C
     ]
     assert mails("offer_accepted") == [cast.supplier.id]
     assert mails("need_awarded") == [cast.rival.id]
+    assert mails("award_confirmed") == [cast.requester.id]
     refused(
         lambda: offers.accept_offer(cast.rival_offer, cast.requester),
         "This need is no longer open, so no offer can be accepted.",
@@ -233,8 +234,17 @@ def test_a_supplier_sends_changes_and_sends_again_its_one_offer(cast: Cast) -> N
         "PLN",
         "R-7",
     )
-    assert audited(offer)[-1] == ("offer.updated", cast.supplier.id, {})
+    assert audited(offer)[-1] == (
+        "offer.updated",
+        cast.supplier.id,
+        {
+            "changed": ["message", "price", "currency", "available_from", "reference"],
+            "before": {"price": "120000.00", "currency": "EUR", "price_basis": "fixed"},
+            "after": {"price": "99000.00", "currency": "PLN", "price_basis": "fixed"},
+        },
+    )
     assert mails("offer_received") == []
+    assert mails("offer_changed") == [cast.requester.id]
     offers.withdraw_offer(offer, cast.supplier)
     offers.submit_offer(cast.need, cast.supplier.member, cast.supplier, data)
     assert offer.status == OfferStatus.SUBMITTED
