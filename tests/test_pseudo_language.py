@@ -58,6 +58,7 @@ from board.models import (
     NotificationStatus,
     NotifyMode,
     Offer,
+    PriceBasis,
     ReportReason,
     User,
     WorkMode,
@@ -277,7 +278,14 @@ class Cluster:
         needs.approve_need(need, staff)
         return need
 
-    def offer(self, need: Need, author: User, price: str, currency: str = "EUR") -> Offer:
+    def offer(
+        self,
+        need: Need,
+        author: User,
+        price: str,
+        currency: str = "EUR",
+        basis: PriceBasis = PriceBasis.FIXED,
+    ) -> Offer:
         assert author.member is not None
         data = offers.OfferData(
             message=self.said(f"{author.member.name} offers two people for {need.title}."),
@@ -285,6 +293,7 @@ class Cluster:
             currency=currency,
             available_from=cluster_today() + timedelta(days=30),
             reference=self.said(f"REF-{need.id}-{author.id}"),
+            price_basis=basis,
         )
         offer, _created = offers.submit_offer(need, author.member, author, data)
         return offer
@@ -316,6 +325,8 @@ def build_world(mailbox: Mailbox) -> World:
     mihai = c.person(ceahlau, "Mihai Ciobanu", "mihai@ceahlau.example")
     piotr = c.person(wisla, "Piotr Zając", "piotr@wisla.example")
     marek = c.person(dunaj, "Marek Novák", "marek@dunaj.example")
+    anna.phone = "+48 71 123 45 67"
+    spreewerk.phone = "+49 (30) 555-0100"
 
     c.need(anna, "A data platform audit", currency="PLN")
     pending = c.need(anna, "Mobile app for couriers", budget_max=Decimal("40000"))
@@ -346,6 +357,7 @@ def build_world(mailbox: Mailbox) -> World:
     hidden_offer = c.offer(open_need, mihai, "87000")
     offers.hide_offer(hidden_offer, staff, c.said("The offer advertises another service."))
     c.offer(open_need, marek, "91000")
+    c.offer(open_need, marek, "650", basis=PriceBasis.DAY)  # a new price: the requester is told
 
     # Open, with a declined offer and a withdrawn one.
     second = c.published(
