@@ -221,6 +221,23 @@ def test_a_new_price_currency_or_basis_is_e_mailed_to_the_requester_firm(
     assert action == "offer.updated" and detail["before"]["price"] == "12000.00"
 
 
+def test_a_new_price_of_an_offer_staff_hid_is_not_e_mailed_to_the_requester(
+    app: Flask, scene: Scene, mailbox: Mailbox
+) -> None:
+    supplier = signed_in(app, scene.supplier)
+    send(supplier, scene.need_id)
+    settle(mailbox, 2)
+    mailbox.clear()
+    with app.app_context():
+        hidden = db.session.scalars(select(Offer)).one()
+        hidden.hidden_at, hidden.hidden_reason = utcnow(), "Advertising."
+        db.session.commit()
+    send(supplier, scene.need_id, price="1")
+    time.sleep(0.3)
+    assert mailbox.messages == []
+    assert the_offer(app, scene.need_id).edited_at is not None
+
+
 def test_an_offer_sent_again_after_withdrawing_is_new_not_edited(
     app: Flask, scene: Scene, mailbox: Mailbox
 ) -> None:

@@ -105,7 +105,8 @@ def submit_offer(need: Need, member: Member, author: User, data: OfferData) -> t
         ) from exc
     if sent:
         announce.offer_received(offer, event)
-    elif repriced:
+    elif repriced and offer.hidden_at is None:
+        # An offer staff hid is not the requester's to read, nor its new price.
         announce.offer_changed(offer, event)
     db.session.commit()
     return offer, created
