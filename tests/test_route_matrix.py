@@ -41,6 +41,7 @@ from board.models import (
     NeedStatus,
     Notification,
     NotificationStatus,
+    OfferStatus,
     Report,
     ReportReason,
     User,
@@ -386,6 +387,20 @@ for action in ("shortlist", "accept", "decline"):
     case("POST", rule, f"/offers/{{a_offer}}/{action}", a=404, b=404, staff=403, data=form)
     case("POST", rule, f"/offers/{{hidden_offer}}/{action}", a=404, b=404, staff=403, data=form)
     case("POST", rule, f"/offers/{{cancelled_offer}}/{action}", a=302, b=404, staff=403, data=form)
+# Taking an offer off the shortlist: only a shortlisted one moves (else a message, no write).
+UNSHORTLIST = "/offers/<id:offer_id>/unshortlist"
+case("POST", UNSHORTLIST, "/offers/{shortlisted_offer}/unshortlist", a=w(302), b=404, staff=403)
+case("POST", UNSHORTLIST, "/offers/{b_offer}/unshortlist", a=302, b=404, staff=403)
+case("POST", UNSHORTLIST, "/offers/{a_offer}/unshortlist", a=404, b=404, staff=403)
+case("POST", UNSHORTLIST, "/offers/{hidden_offer}/unshortlist", a=404, b=404, staff=403)
+# The offers side by side, and as CSV: the requester firm and staff; a firm that reads the
+# need but only its own offer is refused; a need one may not read is not there.
+for rule in ("/needs/<id:need_id>/offers", "/needs/<id:need_id>/offers.csv"):
+    suffix = rule.rsplit("/", 1)[1]
+    case("GET", rule, f"/needs/{{open}}/{suffix}", a=200, b=403, staff=200)
+    case("GET", rule, f"/needs/{{draft}}/{suffix}", a=200, b=404, staff=200)
+    case("GET", rule, f"/needs/{{c_open}}/{suffix}", a=403, b=403, staff=200)
+    case("GET", rule, f"/needs/{{open}}/{suffix}?sort=-price", a=200, b=403, staff=200)
 REPORT_OFFER = "/offers/<id:offer_id>/report"
 case(
     "POST",
@@ -515,6 +530,9 @@ staff_only(
     into="{survivor}",
 )
 
+# Pages of a member's objects that staff read too (the others are refused to staff at once).
+STAFF_READS = {DETAIL, "/needs/<id:need_id>/offers", "/needs/<id:need_id>/offers.csv"}
+
 # The address of nothing, for every method of every rule that takes an id: 404 to whoever may
 # use the route at all (staff are refused member routes before any object is looked up).
 for method, rule in sorted({(c.method, c.rule) for c in MATRIX if "<id:" in c.rule}):
@@ -529,7 +547,7 @@ for method, rule in sorted({(c.method, c.rule) for c in MATRIX if "<id:" in c.ru
             nowhere,
             a=404,
             b=404,
-            staff=404 if method == "GET" and rule == DETAIL else 403,
+            staff=404 if method == "GET" and rule in STAFF_READS else 403,
             data=first.data,
         )
 
@@ -560,6 +578,7 @@ OFFER_MESSAGES = {
     "a_offer": "Odra answers: a Python pair for the data platform",
     "hidden_offer": "Ceahlau answers: an offer staff took off the board",
     "cancelled_offer": "Spreewerk answers: a team for a need that was cancelled",
+    "shortlisted_offer": "Spreewerk answers: a shortlisted pair for the second team",
 }
 REPORT_COMMENT = "The budget in this need looks invented"
 # Texts of the world only some roles may read: no page that any other role reaches shows them.
@@ -574,6 +593,7 @@ CONFIDENTIAL = {
     OFFER_MESSAGES["a_offer"]: {"member_a", "staff"},
     OFFER_MESSAGES["hidden_offer"]: {"staff"},
     OFFER_MESSAGES["cancelled_offer"]: {"member_a", "member_b", "staff"},
+    OFFER_MESSAGES["shortlisted_offer"]: {"member_a", "member_b", "staff"},
     "ioana@tisa.example": {"staff"},
     REPORT_COMMENT: {"staff"},
 }
@@ -650,6 +670,7 @@ def build_world() -> World:
         firm_c, user_c.id, title="Python for a data platform", competences=("python",)
     )
     values["c_open"] = c_need.id
+    second = factories.make_need(firm_a, user_a.id, title="Kotlin team (second)")
     values["suspended_open"] = factories.make_need(suspended, title="Left with its firm").id
     offers = {
         "b_offer": factories.make_offer(open_need, firm_b, user_b.id),
@@ -657,6 +678,9 @@ def build_world() -> World:
         "hidden_offer": factories.make_offer(open_need, firm_c, user_c.id),
         "cancelled_offer": factories.make_offer(
             db.session.get(Need, values["cancelled"]), firm_b, user_b.id
+        ),
+        "shortlisted_offer": factories.make_offer(
+            second, firm_b, user_b.id, status=OfferStatus.SHORTLISTED
         ),
     }
     for name, offer in offers.items():
@@ -881,7 +905,7 @@ def test_each_path_of_the_table_reaches_the_rule_it_is_listed_under(
     """The table's paths really hit the rule they stand for, with the world's objects."""
     adapter = app.url_map.bind("localhost")
     for case in MATRIX:
-        path = case.path.format(**world.values)
+        path = urlsplit(case.path.format(**world.values)).path
         rule, _arguments = adapter.match(path, method=case.method, return_rule=True)
         assert rule.rule == case.rule, case.name
 
