@@ -33,6 +33,7 @@ from board.permissions import (
     login_required,
     member_required,
 )
+from board.questions import services as questions
 from board.web import carry_out, page_number
 
 
@@ -80,7 +81,12 @@ def board_list(user: User) -> str:
 @bp.get("/needs/mine")
 @member_required
 def mine() -> str:
-    return render_template("needs/mine.html", needs=services.member_needs(acting_user()))
+    user = acting_user()
+    return render_template(
+        "needs/mine.html",
+        needs=services.member_needs(user),
+        waiting=questions.waiting_questions(user),
+    )
 
 
 def need_form(**data: object) -> NeedForm:
@@ -184,9 +190,15 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup]:
     readable = offers.offers_on(need, user)
     own = [offer for offer in readable if offer.member_id == user.member_id]
     own_offer = own[0] if own else None
+    discussion = questions.discussion(need, user)
     return need.title, rendered_html(
         lambda: render_template(
-            "needs/_detail.html", need=need, user=user, own_offer=own_offer, offers=readable
+            "needs/_detail.html",
+            need=need,
+            user=user,
+            own_offer=own_offer,
+            offers=readable,
+            discussion=discussion,
         )
     )
 
