@@ -109,6 +109,7 @@ FEATURES = (
     "members",
     "needs",
     "offers",
+    "questions",
     "reports",
     "staff",
     "competences",

@@ -49,6 +49,7 @@ from board.members import applications
 from board.members import services as members
 from board.models import (
     CURRENCIES,
+    Clarification,
     Competence,
     Member,
     MemberStatus,
@@ -59,6 +60,7 @@ from board.models import (
     NotifyMode,
     Offer,
     PriceBasis,
+    Question,
     ReportReason,
     User,
     WorkMode,
@@ -66,6 +68,7 @@ from board.models import (
 from board.needs import services as needs
 from board.notifications import compose, deliver, sweep
 from board.offers import services as offers
+from board.questions import services as questions
 from board.reports import services as reports
 from board.tokens import Purpose, make_token
 from config import Defaults
@@ -351,6 +354,7 @@ def build_world(mailbox: Mailbox) -> World:
         work_mode=WorkMode.HYBRID,
         location=c.said("Wrocław"),
         work_language="de",
+        question_deadline=cluster_today() + timedelta(days=10),
     )
     shortlisted = c.offer(open_need, jonas, "98000")
     offers.shortlist_offer(shortlisted, anna)
@@ -358,6 +362,24 @@ def build_world(mailbox: Mailbox) -> World:
     offers.hide_offer(hidden_offer, staff, c.said("The offer advertises another service."))
     c.offer(open_need, marek, "91000")
     c.offer(open_need, marek, "650", basis=PriceBasis.DAY)  # a new price: the requester is told
+
+    # Questions on it: waiting, answered, dismissed, hidden, answered with the answer hidden;
+    # clarifications, one of them hidden.
+    ask = questions.ask_question
+    ask(open_need, piotr, c.said("Is the team expected in Wrocław every week?"))
+    answered = ask(open_need, jonas, c.said("Which Kotlin version do you use?"))
+    questions.answer_question(answered, anna, c.said("Kotlin 2.1 with coroutines."))
+    questions.dismiss_question(ask(open_need, mihai, c.said("Is the budget firm?")), anna)
+    hidden_question = ask(open_need, piotr, c.said("Would you buy our product instead?"))
+    questions.hide_question(hidden_question, staff, c.said("An advertisement."))
+    overshared = ask(open_need, marek, c.said("Who else offered?"))
+    questions.answer_question(overshared, anna, c.said("Ceahlău offered 87000."))
+    questions.hide_answer(overshared, staff, c.said("The answer names another firm's offer."))
+    questions.publish_clarification(open_need, anna, c.said("The office is in Wrocław."))
+    hidden_clarification = questions.publish_clarification(
+        open_need, anna, c.said("Call Agnieszka on her private number.")
+    )
+    questions.hide_clarification(hidden_clarification, staff, c.said("A private number."))
 
     # Open, with a declined offer and a withdrawn one.
     second = c.published(
@@ -480,6 +502,14 @@ def build_world(mailbox: Mailbox) -> World:
             missing,
         ],
         "report_id": [str(report.id), missing],
+        "question_id": [
+            *(str(i) for i in db.session.scalars(select(Question.id).order_by(Question.id))),
+            missing,
+        ],
+        "clarification_id": [
+            *(str(i) for i in db.session.scalars(select(Clarification.id))),
+            missing,
+        ],
         "notification_id": [*(str(i) for i in failed), str(sent), missing],
         "competence_id": [
             str(by_slug["django"].id),

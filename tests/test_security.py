@@ -31,6 +31,8 @@ SAMPLE_ARGUMENTS = {
     "competence_id": "1",
     "report_id": "1",
     "notification_id": "1",
+    "question_id": "1",
+    "clarification_id": "1",
 }
 # POST routes that take no CSRF token by design: a one-click unsubscribe comes from a mail
 # client, with no session; its signed token is the proof (RFC 8058).

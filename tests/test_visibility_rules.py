@@ -13,15 +13,30 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from board.extensions import db
-from board.models import Member, MemberStatus, Need, NeedStatus, Offer, User, utcnow
+from board.models import (
+    Clarification,
+    Member,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    Question,
+    QuestionStatus,
+    User,
+    utcnow,
+)
 from board.offers.services import offers_on
 from board.permissions import (
+    can_view_clarification,
     can_view_member,
     can_view_need,
     can_view_offer,
+    can_view_question,
+    visible_clarifications,
     visible_members,
     visible_needs,
     visible_offers,
+    visible_questions,
 )
 from tests import factories
 from tests.conftest import AuthActions
@@ -68,6 +83,23 @@ def world(app: Flask) -> World:
         factories.make_offer(gone_need, firm_b, accounts["supplier"].id)
         factories.make_need(firm_b, accounts["supplier"].id, title="Firm B's own draft",
                             status=NeedStatus.DRAFT)  # fmt: skip
+        # Questions by B, C and D in every state a reader tells apart, and clarifications.
+        now = utcnow()
+        answered = {"status": QuestionStatus.ANSWERED, "answer": "Yes."}
+        closed, hidden_need = needs[NeedStatus.CLOSED], needs[NeedStatus.HIDDEN]
+        for need, firm, values in (
+            (open_need, firm_b, {}),
+            (open_need, firm_c, answered),
+            (open_need, firm_d, {**answered, "answer_hidden_at": now}),
+            (open_need, firm_b, {**answered, "hidden_at": now}),
+            (open_need, firm_c, {"status": QuestionStatus.DISMISSED}),
+            (closed, firm_d, answered),
+            (hidden_need, firm_b, answered),
+        ):
+            db.session.add(Question(need=need, member_id=firm.id, text="Why?", **values))
+        for need, hidden_at in ((open_need, None), (open_need, now), (closed, None),
+                                (hidden_need, None)):  # fmt: skip
+            db.session.add(Clarification(need=need, text="Also this.", hidden_at=hidden_at))
         db.session.commit()
         return World(accounts, open_need.id)
 
@@ -86,6 +118,15 @@ RULES = {
                {"requester": 2, "supplier": 3, "competitor": 1, "bystander": 0, "staff": 4}),
     "members": (Member, can_view_member, visible_members,
                 {"requester": 4, "supplier": 4, "competitor": 4, "bystander": 4, "staff": 5}),
+    # The requester: all but the one staff hid; an asking firm: its own (hidden or not) and
+    # the published ones of needs it reads; staff: all.
+    "questions": (Question, can_view_question, visible_questions,
+                  {"requester": 6, "supplier": 4, "competitor": 3, "bystander": 3, "staff": 7}),
+    # The requester: all of its needs' (the hidden one too); others: those not hidden, of
+    # needs they read.
+    "clarifications": (Clarification, can_view_clarification, visible_clarifications,
+                       {"requester": 4, "supplier": 2, "competitor": 2, "bystander": 2,
+                        "staff": 4}),
 }  # fmt: skip
 
 
@@ -156,6 +197,43 @@ def test_a_competitors_need_page_loads_no_other_firms_offer(
         assert client.get(f"/needs/{world.open_need}/offer").status_code == 200
     firms = {member_id for _, member_id in loaded}
     assert firms == (set() if viewer == "bystander" else {account.member_id})
+
+
+@pytest.mark.parametrize("viewer", ["requester", "competitor", "bystander", "supplier"])
+def test_a_need_page_loads_no_question_and_no_firm_its_reader_may_not_know_of(
+    app: Flask, client: FlaskClient, world: World, viewer: str
+) -> None:
+    """Which firm asked is decided by the query: a reader's need page loads only the questions
+    it may read, and no firm but the need's, its own and those whose offers it reads (never
+    the firm that asked a question)."""
+    account = world.accounts[viewer]
+    AuthActions(client).login(account.email, account.password)
+    questions: list[Question] = []
+    firms: list[int] = []
+
+    def question(row: Question, context: object) -> None:
+        questions.append(row)
+
+    def firm(row: Member, context: object) -> None:
+        firms.append(row.id)
+
+    event.listen(Question, "load", question)
+    event.listen(Member, "load", firm)
+    try:
+        assert client.get(f"/needs/{world.open_need}").status_code == 200
+    finally:
+        event.remove(Question, "load", question)
+        event.remove(Member, "load", firm)
+    with app.app_context():
+        user = user_of(world, viewer)
+        readable = select(Question.id).where(
+            Question.need_id == world.open_need, visible_questions(user)
+        )
+        assert {q.id for q in questions} == set(db.session.scalars(readable))
+        need = db.session.get(Need, world.open_need)
+        offering = select(Offer.member_id).where(Offer.need_id == need.id, visible_offers(user))
+        known = {need.member_id, user.member_id, *db.session.scalars(offering)}
+        assert set(firms) <= known
 
 
 @contextmanager

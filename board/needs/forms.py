@@ -49,6 +49,7 @@ class NeedForm(FlaskForm):
     offer_deadline = DayField(
         _l("Offers until"), validators=[DateEntered(_l("Choose the last day for offers."))]
     )
+    question_deadline = DayField(_l("Questions until"), validators=[Optional()])
     budget_min = amount_field(_l("Budget from"))
     budget_max = amount_field(_l("Budget up to"))
     currency = SelectField(_l("Currency"), default="EUR")

@@ -55,6 +55,8 @@ class NeedData:
     competences: list[str]
     offer_deadline: date
     currency: str = "EUR"
+    # An earlier last day for questions; None: questions close with the offers.
+    question_deadline: date | None = None
     budget_min: Decimal | None = None
     budget_max: Decimal | None = None
     expected_start: date | None = None
@@ -76,6 +78,16 @@ def check_rules(data: NeedData) -> list[Competence]:
         raise DomainError(_("The offer deadline must be tomorrow or later."), "offer_deadline")
     if data.offer_deadline > today + timedelta(days=365):
         raise DomainError(_("The offer deadline can be at most one year ahead."), "offer_deadline")
+    if data.question_deadline is not None:
+        if data.question_deadline < today:
+            raise DomainError(
+                _("The last day for questions cannot be in the past."), "question_deadline"
+            )
+        if data.question_deadline > data.offer_deadline:
+            raise DomainError(
+                _("The last day for questions cannot be after the offer deadline."),
+                "question_deadline",
+            )
     if data.currency not in CURRENCIES:
         raise DomainError(_("Choose a currency from the list."), "currency")
     if data.budget_min is not None and data.budget_max is not None:
@@ -93,6 +105,10 @@ def _apply(need: Need, data: NeedData, competences: list[Competence]) -> None:
     need.competences = competences
     need.offer_deadline = data.offer_deadline
     need.offers_close_at = closing_instant(data.offer_deadline)
+    need.question_deadline = data.question_deadline
+    need.questions_close_at = (
+        closing_instant(data.question_deadline) if data.question_deadline else None
+    )
     need.budget_min, need.budget_max, need.currency = (
         data.budget_min,
         data.budget_max,

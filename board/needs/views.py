@@ -34,6 +34,7 @@ from board.permissions import (
     login_required,
     member_required,
 )
+from board.questions import services as questions
 from board.web import carry_out, page_number
 
 
@@ -81,7 +82,12 @@ def board_list(user: User) -> str:
 @bp.get("/needs/mine")
 @member_required
 def mine() -> str:
-    return render_template("needs/mine.html", needs=services.member_needs(acting_user()))
+    user = acting_user()
+    return render_template(
+        "needs/mine.html",
+        needs=services.member_needs(user),
+        waiting=questions.waiting_questions(user),
+    )
 
 
 def need_form(**data: object) -> NeedForm:
@@ -98,6 +104,7 @@ def need_data(form: NeedForm) -> services.NeedData:
         description=form.description.data,
         competences=form.competences.data or [],
         offer_deadline=form.offer_deadline.data,
+        question_deadline=form.question_deadline.data,
         currency=form.currency.data,
         budget_min=form.budget_min.data,
         budget_max=form.budget_max.data,
@@ -139,6 +146,7 @@ def edit(need_id: int) -> str | Response:
         description=need.description,
         competences=[c.slug for c in need.competences],
         offer_deadline=need.offer_deadline,
+        question_deadline=need.question_deadline,
         currency=need.currency,
         budget_min=need.budget_min,
         budget_max=need.budget_max,
@@ -191,9 +199,15 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
     readable = offers.offers_on(need, user)
     own = [offer for offer in readable if offer.member_id == user.member_id]
     own_offer = own[0] if own else None
+    discussion = questions.discussion(need, user)
     html = rendered_html(
         lambda: render_template(
-            "needs/_detail.html", need=need, user=user, own_offer=own_offer, offers=readable
+            "needs/_detail.html",
+            need=need,
+            user=user,
+            own_offer=own_offer,
+            offers=readable,
+            discussion=discussion,
         )
     )
     return need.title, html, need.status == NeedStatus.CLOSED

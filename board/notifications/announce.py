@@ -10,18 +10,23 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
+from sqlalchemy.orm import selectinload
 
 from board.extensions import db
 from board.jobs import dispatch
 from board.models import (
     Application,
     AuditEvent,
+    Clarification,
     Member,
     Need,
+    NeedMatch,
     Notification,
+    NotifyMode,
     Offer,
     OfferStatus,
+    Question,
     User,
 )
 from board.notifications.compose import SUBJECTS
@@ -170,3 +175,42 @@ def need_hidden(need: Need, event: AuditEvent) -> None:
 def offer_hidden(offer: Offer, event: AuditEvent) -> None:
     """Tell the supplier firm that staff hid its offer, and why."""
     announce(event, "offer_hidden", active_users([offer.member]), need=offer.need, offer=offer)
+
+
+def question_asked(question: Question, event: AuditEvent) -> None:
+    """Tell the requester firm's users that a question waits for them (not who asked it)."""
+    announce(event, "question_asked", active_users([question.need.member]), need=question.need)
+
+
+def following(need: Need) -> list[User]:
+    """The users to tell what the requester publishes about a need: those of the other firms
+    that matched it, offered on it or asked about it, who have not turned e-mails off."""
+    firms = union(
+        select(NeedMatch.member_id).where(NeedMatch.need_id == need.id),
+        select(Offer.member_id).where(Offer.need_id == need.id),
+        select(Question.member_id).where(Question.need_id == need.id),
+    )
+    query = (
+        select(User)
+        .where(
+            User.member_id.in_(firms),
+            User.member_id != need.member_id,
+            User.active.is_(True),
+            User.notify != NotifyMode.OFF,
+        )
+        .options(selectinload(User.member))
+        .order_by(User.id)
+    )
+    return [user for user in db.session.scalars(query) if user.is_active]
+
+
+def question_answered(question: Question, event: AuditEvent) -> None:
+    """Tell the firms following the need the published answer (never who asked)."""
+    announce(event, "question_answered", following(question.need), need=question.need)
+
+
+def clarification_published(clarification: Clarification, event: AuditEvent) -> None:
+    """Tell the firms following the need the requester's clarification."""
+    announce(
+        event, "clarification_published", following(clarification.need), need=clarification.need
+    )

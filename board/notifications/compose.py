@@ -30,6 +30,7 @@ from board.mail import Letter, Outgoing, build_message, build_outgoing, compose
 from board.models import (
     Application,
     AuditEvent,
+    Clarification,
     Competence,
     Member,
     Need,
@@ -37,6 +38,7 @@ from board.models import (
     Notification,
     Offer,
     PriceBasis,
+    Question,
     User,
 )
 from board.offers.contacts import requester_contact, supplier_contact
@@ -67,6 +69,9 @@ SUBJECTS = {
     "invitation": _l("You are invited to the cluster procurement board"),
     "password_reset": _l("Reset your password"),
     "account_exists": _l("Someone used your e-mail address on the cluster procurement board"),
+    "question_asked": _l("A question about your need: %(title)s"),
+    "question_answered": _l("A question was answered on a need you follow: %(title)s"),
+    "clarification_published": _l("A clarification on a need you follow: %(title)s"),
 }
 
 # E-mails that carry a signed link for their recipient's account, made when they are sent.
@@ -74,6 +79,19 @@ ACCOUNT_LINKS = {"invitation": Purpose.INVITATION, "password_reset": Purpose.PAS
 
 # E-mails a user chose to receive about needs; they carry a one-click unsubscribe link.
 SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
+
+
+# E-mails that tell of a question, an answer or a clarification: not sent once staff hid it.
+PUBLISHED_KINDS = frozenset({"question_asked", "question_answered", "clarification_published"})
+
+
+def exchange(event: AuditEvent | None) -> tuple[Question | None, Clarification | None]:
+    """The question or the clarification an audit event is about, if it is about one."""
+    if event is None or event.target_type not in ("question", "clarification"):
+        return None, None
+    if event.target_type == "question":
+        return db.session.get(Question, event.target_id), None
+    return None, db.session.get(Clarification, event.target_id)
 
 
 @dataclass(slots=True, eq=False)
@@ -220,8 +238,11 @@ class Composer:
         """Whether the row's e-mail is still to be sent.
 
         An invitation accepted meanwhile is not; a password reset is sent only to the
-        registered, enabled owner of the address it was asked for.
+        registered, enabled owner of the address it was asked for; a question, answer or
+        clarification staff hid meanwhile is not told.
         """
+        if notification.kind in PUBLISHED_KINDS:
+            return self.still_shown(notification)
         if notification.kind not in ACCOUNT_LINKS:
             return True
         account = self.account(notification)
@@ -230,6 +251,15 @@ class Composer:
         if notification.kind == "invitation":
             return not account.has_accepted_invitation
         return account.has_accepted_invitation and account.active
+
+    def still_shown(self, notification: Notification) -> bool:
+        """Whether the question, answer or clarification a row tells of is still shown."""
+        question, clarification = exchange(notification.event)
+        if notification.kind == "question_asked":
+            return question is not None and question.hidden_at is None
+        if notification.kind == "question_answered":
+            return question is not None and question.is_published
+        return clarification is not None and clarification.hidden_at is None
 
     def url(self, endpoint: str, need_id: int | None = None) -> str:
         key = (endpoint, need_id)
@@ -370,6 +400,7 @@ class Composer:
             if event is not None and event.target_type == "application"
             else None
         )
+        question, clarification = exchange(event)
         context: dict[str, Any] = {}
         headers: dict[str, str] = {}
         if notification.kind in SUBSCRIBED_KINDS:
@@ -413,6 +444,8 @@ class Composer:
                 offer=offer,
                 event=event,
                 application=application,
+                question=question,
+                clarification=clarification,
                 need_url=self.url("needs.detail", need.id) if need else None,
                 applications_url=self.url("staff.applications"),
                 **context,
