@@ -48,6 +48,7 @@ from board.models import (
     utcnow,
 )
 from board.notifications import outbox
+from board.questions import services as questions
 from board.tokens import Purpose, make_token
 from tests import factories
 from tests.conftest import AuthActions, csrf_token
@@ -416,6 +417,45 @@ case(
     "POST", REPORT_OFFER, "/offers/{hidden_offer}/report", a=404, b=404, staff=403, data=REPORT_FORM
 )
 
+# Questions: any other firm that reads an open need asks (firm A on C's, B on A's); the
+# requester firm answers, dismisses and clarifies. A refusal of the need's state (not open)
+# shows the form again with why: 200, nothing written.
+QUESTION = {"question": "Is remote work fine for the whole project?"}
+ASK = "/needs/<id:need_id>/questions"
+case("POST", ASK, "/needs/{open}/questions", a=403, b=w(302), staff=403, data=QUESTION)
+case("POST", ASK, "/needs/{c_open}/questions", a=w(302), b=w(302), staff=403, data=QUESTION)
+case("POST", ASK, "/needs/{draft}/questions", a=403, b=404, staff=403, data=QUESTION)
+case("POST", ASK, "/needs/{cancelled}/questions", a=403, b=200, staff=403, data=QUESTION)
+# Answered already: the answer form is shown again with why; a dismissal is refused with a
+# message on the need's page.
+for action, form, again in (
+    ("answer", {"answer": "Yes, fully remote."}, 200),
+    ("dismiss", {}, 302),
+):
+    rule = f"/questions/<id:question_id>/{action}"
+    case("POST", rule, f"/questions/{{b_question}}/{action}", a=w(302), b=403, staff=403, data=form)
+    # Firm B reads the published question of another firm and may not act on it.
+    case(
+        "POST",
+        rule,
+        f"/questions/{{answered_question}}/{action}",
+        a=again,
+        b=403,
+        staff=403,
+        data=form,
+    )
+    # Hidden by staff: gone for the requester; its asking firm still sees it.
+    case(
+        "POST", rule, f"/questions/{{hidden_question}}/{action}", a=404, b=403, staff=403, data=form
+    )
+CLARIFY = "/needs/<id:need_id>/clarifications"
+CLARIFICATION = {"text": "The office is in Wrocław, by the station."}
+case(
+    "POST", CLARIFY, "/needs/{open}/clarifications", a=w(302), b=403, staff=403, data=CLARIFICATION
+)
+case("POST", CLARIFY, "/needs/{draft}/clarifications", a=200, b=404, staff=403, data=CLARIFICATION)
+case("POST", CLARIFY, "/needs/{c_open}/clarifications", a=403, b=403, staff=403, data=CLARIFICATION)
+
 # Staff pages: 403 for members whatever the object, sign-in for anonymous visitors.
 for page in (
     "/staff",
@@ -450,6 +490,22 @@ staff_only(
 staff_only(
     "POST", "/staff/offers/<id:offer_id>/unhide", "/staff/offers/{hidden_offer}/unhide", w(302)
 )
+for target, action, ident, form in (
+    ("questions", "hide", "b_question", REASON),
+    ("questions", "unhide", "hidden_question", {}),
+    ("questions", "hide-answer", "answered_question", REASON),
+    ("questions", "unhide-answer", "answer_hidden_question", {}),
+    ("clarifications", "hide", "clarification", REASON),
+    ("clarifications", "unhide", "hidden_clarification", {}),
+):
+    singular = target.removesuffix("s")
+    staff_only(
+        "POST",
+        f"/staff/{target}/<id:{singular}_id>/{action}",
+        f"/staff/{target}/{{{ident}}}/{action}",
+        w(302),
+        **form,
+    )
 staff_only(
     "POST",
     "/staff/members/new",
@@ -581,6 +637,14 @@ OFFER_MESSAGES = {
     "shortlisted_offer": "Spreewerk answers: a shortlisted pair for the second team",
 }
 REPORT_COMMENT = "The budget in this need looks invented"
+QUESTIONS = {
+    "b_question": "Spreewerk asks: is the team needed in Wrocław every week?",
+    "answered_question": "Ceahlau asks: which Kotlin version do you use?",
+    "hidden_question": "Spreewerk asks: would you buy our product instead?",
+    "answer_hidden_question": "Ceahlau asks: who else offered?",
+}
+HIDDEN_ANSWER = "Spreewerk offered 120000."
+HIDDEN_CLARIFICATION = "Call Anna on her private number."
 # Texts of the world only some roles may read: no page that any other role reaches shows them.
 CONFIDENTIAL = {
     "Kotlin team (draft)": {"member_a", "staff"},
@@ -596,6 +660,11 @@ CONFIDENTIAL = {
     OFFER_MESSAGES["shortlisted_offer"]: {"member_a", "member_b", "staff"},
     "ioana@tisa.example": {"staff"},
     REPORT_COMMENT: {"staff"},
+    # A waiting question: its firm, the requester firm, staff; hidden: its firm and staff.
+    QUESTIONS["b_question"]: {"member_a", "member_b", "staff"},
+    QUESTIONS["hidden_question"]: {"member_b", "staff"},
+    HIDDEN_ANSWER: {"member_a", "staff"},
+    HIDDEN_CLARIFICATION: {"member_a", "staff"},
 }
 
 # Building the world takes longer than any test's requests, so each backend builds it once
@@ -689,6 +758,29 @@ def build_world() -> World:
     offers["hidden_offer"].hidden_at = utcnow()
     offers["hidden_offer"].hidden_reason = "Spam."
 
+    db.session.commit()
+    ask = questions.ask_question
+    anna, jonas, mihai, clara = (
+        db.session.get(User, account.id) for account in (user_a, user_b, user_c, staff)
+    )
+    asked = {
+        name: ask(
+            open_need,
+            jonas if name.startswith("b_") or name == "hidden_question" else mihai,
+            text,
+        )
+        for name, text in QUESTIONS.items()
+    }
+    questions.answer_question(asked["answered_question"], anna, "Kotlin 2.1.")
+    questions.hide_question(asked["hidden_question"], clara, "An advertisement.")
+    questions.answer_question(asked["answer_hidden_question"], anna, HIDDEN_ANSWER)
+    questions.hide_answer(asked["answer_hidden_question"], clara, "Names another firm's offer.")
+    clarification = questions.publish_clarification(open_need, anna, "Kick-off in Wrocław.")
+    hidden_clarification = questions.publish_clarification(open_need, anna, HIDDEN_CLARIFICATION)
+    questions.hide_clarification(hidden_clarification, clara, "A private number.")
+    values.update({name: question.id for name, question in asked.items()})
+    values.update(clarification=clarification.id, hidden_clarification=hidden_clarification.id)
+
     db.session.get(User, inactive.id).active = False  # type: ignore[union-attr]
     outbox.add_rows(
         [
@@ -719,7 +811,9 @@ def build_world() -> World:
     )
     db.session.add_all([application, report])
     db.session.commit()
-    notification_id = db.session.scalar(select(Notification.id))
+    notification_id = db.session.scalar(
+        select(Notification.id).where(Notification.status == NotificationStatus.FAILED)
+    )
     assert notification_id is not None
 
     invited_user = db.session.get(User, invited.id)
