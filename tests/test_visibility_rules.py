@@ -13,12 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from board.extensions import db
-from board.models import Member, MemberStatus, Need, NeedStatus, Offer, User, utcnow
+from board.models import Attachment, Member, MemberStatus, Need, NeedStatus, Offer, User, utcnow
 from board.offers.services import offers_on
 from board.permissions import (
+    can_view_attachment,
     can_view_member,
     can_view_need,
     can_view_offer,
+    visible_attachments,
     visible_members,
     visible_needs,
     visible_offers,
@@ -68,6 +70,12 @@ def world(app: Flask) -> World:
         factories.make_offer(gone_need, firm_b, accounts["supplier"].id)
         factories.make_need(firm_b, accounts["supplier"].id, title="Firm B's own draft",
                             status=NeedStatus.DRAFT)  # fmt: skip
+        # A file on every need and on every offer.
+        owners = [{"need": n} for n in db.session.scalars(select(Need))]
+        owners += [{"offer": o} for o in db.session.scalars(select(Offer))]
+        for owner in owners:
+            db.session.add(Attachment(**owner, filename="f.pdf", content_type="application/pdf",
+                                      size=1, sha256="0" * 64, content=b"%"))  # fmt: skip
         db.session.commit()
         return World(accounts, open_need.id)
 
@@ -86,6 +94,10 @@ RULES = {
                {"requester": 2, "supplier": 3, "competitor": 1, "bystander": 0, "staff": 4}),
     "members": (Member, can_view_member, visible_members,
                 {"requester": 4, "supplier": 4, "competitor": 4, "bystander": 4, "staff": 5}),
+    # The files of the needs and offers each reads, less those of the hidden need and offer.
+    "attachments": (Attachment, can_view_attachment, visible_attachments,
+                    {"requester": 10, "supplier": 8, "competitor": 3, "bystander": 3,
+                     "staff": 16}),
 }  # fmt: skip
 
 
