@@ -30,7 +30,7 @@ from board.attachments.kinds import safe_name
 from board.extensions import db
 from board.models import Attachment, AuditEvent, Need, NeedStatus, Offer, OfferStatus, utcnow
 from tests import factories
-from tests.conftest import CSRF_PATTERN, AuthActions
+from tests.conftest import CSRF_PATTERN, AuthActions, csrf_token
 
 MAX_BYTES = 16 * 1024
 PER_ITEM = 5
@@ -386,6 +386,21 @@ def test_an_upload_may_be_larger_than_other_forms_but_other_forms_keep_their_lim
     assert [row[0] for row in stored(app)] == ["scan.pdf"]
     too_large = {"csrf_token": token(client), "description": "x" * len(content)}
     assert client.post(f"/needs/{scene.draft}/edit", data=too_large).status_code == 413
+
+
+def test_only_a_signed_in_user_may_send_a_request_as_large_as_a_file(
+    app: Flask, client: FlaskClient, scene: Scene
+) -> None:
+    """A visitor's post to an upload address is held to the limit of every other form."""
+    token = csrf_token(client, "/login")
+    data = {"csrf_token": token, "file": (io.BytesIO(PDF + b"0" * 1536 * 1024), "scan.pdf")}
+    app.config.update(ATTACHMENT_MAX_BYTES=2 * 1024 * 1024)
+    response = client.post(
+        f"/needs/{scene.draft}/attachments", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 413
+    assert "the board takes files of at most 1 MB" in response.get_data(as_text=True)
+    assert stored(app) == []
 
 
 def test_the_sixth_file_is_refused_and_the_form_says_the_limit(app: Flask, scene: Scene) -> None:

@@ -42,18 +42,20 @@ DOWNLOAD_HEADERS = {
 
 @bp.url_value_preprocessor
 def take_one_file(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Let an upload's request be as large as one file and its form, where every other
+    """Let a signed-in user's upload be as large as one file and its form, where every other
     request keeps MAX_CONTENT_LENGTH. Set here because these functions run before every
     `before_request` one, and CSRF protection reads the form in one."""
-    if endpoint in UPLOADS:
+    if endpoint in UPLOADS and current_user.is_authenticated:
         request.max_content_length = services.request_limit()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def file_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    raised = request.max_content_length == services.request_limit()
+    limit = services.max_bytes() if raised else request.max_content_length
     message = _(
         "The file is too large: the board takes files of at most %(size)s. Nothing was saved.",
-        size=size_text(services.max_bytes()),
+        size=size_text(limit or 0),
     )
     return render_template("errors/error.html", code=413, message=message, back=came_from()), 413
 
