@@ -21,12 +21,14 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, event, select
 from werkzeug.test import TestResponse
 
 import config
 from board import ConfigurationError, create_app
-from board.attachments.kinds import safe_name
+from board.attachments.kinds import BY_TYPE, safe_name
 from board.extensions import db
 from board.models import Attachment, AuditEvent, Need, NeedStatus, Offer, OfferStatus, utcnow
 from tests import factories
@@ -457,6 +459,66 @@ def test_two_uploads_at_once_never_pass_the_limit(app: Flask, scene: Scene) -> N
     assert [r.status_code for r in responses] == [302, 302]
     assert len(stored(app)) == PER_ITEM
     assert len(audit_trail(app)) == 1
+
+
+SIGNATURES = (b"", b"%PDF-1.7\n", b"\x89PNG\r\n\x1a\n", b"PK\x03\x04", OLE[:8], b"GIF89a",
+              b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"\xff\xd8\xff\xe0", b"<html>", b"<svg ",
+              b"\x7fELF", b"MZ", b"\xef\xbb\xbf")  # fmt: skip
+CONTENTS = st.one_of(
+    st.tuples(st.sampled_from(SIGNATURES), st.binary(max_size=3000)).map(b"".join),
+    st.text(max_size=2000).map(lambda text: text.encode("utf-8", "surrogatepass")),
+)
+ENDINGS = st.sampled_from(["", *(e for kind in BY_TYPE.values() for e in kind.extensions),
+                           ".exe", ".html", ".svg", ".PDF", ".tar.gz"])  # fmt: skip
+# What a browser can put in a file name: no surrogates, no line breaks or quotes (which it
+# escapes), and not empty (an empty name means no file was chosen). Nor backslashes: the
+# parser of the form reads one as an escape, so the name arrives without it.
+STEMS = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters='\r\n"\\'), max_size=300
+)
+UPLOADS = st.one_of(
+    st.tuples(st.tuples(STEMS, ENDINGS).map("".join).filter(bool), CONTENTS),
+    # A file of an allowed kind, with something after its content and before its ending.
+    st.sampled_from(sorted(ACCEPTED.items())).flatmap(
+        lambda item: st.tuples(
+            STEMS.map(lambda stem: stem + Path(item[0]).suffix),
+            st.binary(max_size=300).map(lambda tail: item[1][0] + tail),
+        )
+    ),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sent=UPLOADS)
+def test_any_upload_is_kept_whole_or_refused_with_a_reason_and_nothing_kept(
+    app: Flask, scene: Scene, sent: tuple[str, bytes]
+) -> None:
+    name, content = sent
+    client = signed_in(app, scene.requester)
+    response = upload(client, f"/needs/{scene.draft}/attachments", name, content)
+    assert response.status_code == 302, (name, content[:40], response.status_code)
+    with client.session_transaction() as session:
+        flashes = list(session.pop("_flashes", []))
+    ((category, message),) = flashes
+    with app.app_context():
+        rows = db.session.scalars(select(Attachment)).all()
+        kept = [(a.filename, a.content_type, a.content, a.size) for a in rows]
+        db.session.execute(delete(Attachment))
+        db.session.commit()
+    if category == "error":
+        assert kept == [], message
+        return
+    assert category == "success"
+    ((filename, content_type, stored_content, size),) = kept
+    assert content_type in BY_TYPE
+    assert (stored_content, size) == (content, len(content))
+    assert filename == safe_name(name)
+    assert message == f"“{filename}” is attached."
 
 
 def test_names_are_made_safe_to_show_and_keep_their_letters() -> None:
