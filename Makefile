@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-dev catalogs chromium run test mutate stack lint format messages bench
+.PHONY: install install-dev libmagic catalogs chromium run test mutate stack lint format messages bench
 
-install: $(VENV)/.installed catalogs
+install: libmagic $(VENV)/.installed catalogs
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,23 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-install-dev: $(VENV)/.installed-dev catalogs
+install-dev: libmagic $(VENV)/.installed-dev catalogs
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
+
+# Uploaded files are told apart by their content with libmagic (python-magic loads Debian's
+# library); install it when it is missing (Debian 13 names the package libmagic1t64).
+libmagic:
+	@{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libmagic\.so\.1 ' || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		{ DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libmagic1 || \
+		  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libmagic1t64; }; \
+	}
 
 # The translations as the board reads them, compiled from the catalogs (which alone are kept).
 catalogs: $(VENV)/.installed

@@ -18,6 +18,8 @@ ENVIRONMENT_SETTINGS = (
     "BASE_URL",
     "PROXY_COUNT",
     "MAX_CONTENT_LENGTH",
+    "ATTACHMENT_MAX_BYTES",
+    "ATTACHMENTS_PER_ITEM",
     "CLUSTER_TIMEZONE",
     "LOG_LEVEL",
     "MAIL_BATCH_SIZE",
@@ -55,6 +57,11 @@ class Defaults:
     # anything reads it. The longest form, a need of 20,000 four-byte characters, is a quarter
     # of it once encoded.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Files on needs and offers: the largest one, in bytes, and how many one need or one offer
+    # may have. A file's upload alone may be this much larger than MAX_CONTENT_LENGTH (its
+    # form's other fields get a little room besides).
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ATTACHMENTS_PER_ITEM = 5
     # Offer deadlines end at midnight here; dates on pages are shown in this zone.
     CLUSTER_TIMEZONE = "Europe/Warsaw"
     LOG_LEVEL = "INFO"

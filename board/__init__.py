@@ -113,6 +113,7 @@ FEATURES = (
     "reports",
     "staff",
     "competences",
+    "attachments",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),
@@ -144,11 +145,16 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.setdefault("MAIL_FOLDER", str(instance / "mail"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
-    limit = app.config["MAX_CONTENT_LENGTH"]
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise ConfigurationError(
-            f"MAX_CONTENT_LENGTH must be a positive whole number of bytes, not {limit!r}"
-        )
+    for name, unit in (
+        ("MAX_CONTENT_LENGTH", "bytes"),
+        ("ATTACHMENT_MAX_BYTES", "bytes"),
+        ("ATTACHMENTS_PER_ITEM", "files"),
+    ):
+        limit = app.config[name]
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigurationError(
+                f"{name} must be a positive whole number of {unit}, not {limit!r}"
+            )
     try:
         ZoneInfo(app.config["CLUSTER_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -34,6 +34,11 @@ class Conflict(DomainError):
     """The action would duplicate something that exists."""
 
 
+class InvalidFile(DomainError):
+    """An uploaded file cannot be kept: empty, too large, of a kind the board does not take,
+    or one too many."""
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer HTTP errors with pages in the board's layout."""
 

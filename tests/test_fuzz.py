@@ -880,7 +880,12 @@ QUERY_NAMES = st.one_of(
 
 def get_pages(app: Flask, world: World) -> list[str]:
     """Every page the board answers a GET on, its arguments filled with the world's."""
-    arguments = {"need_id": str(world.open_id), "slug": "spreewerk-digital", "token": "x"}
+    arguments = {
+        "need_id": str(world.open_id),
+        "attachment_id": "1",
+        "slug": "spreewerk-digital",
+        "token": "x",
+    }
     pages = []
     for rule in app.url_map.iter_rules():
         if "GET" in (rule.methods or ()) and rule.endpoint != "static":

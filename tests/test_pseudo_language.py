@@ -41,6 +41,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from board import tokens
+from board.attachments import services as attachments
 from board.auth import services as auth
 from board.clock import cluster_today
 from board.competences import services as competences
@@ -49,6 +50,7 @@ from board.members import applications
 from board.members import services as members
 from board.models import (
     CURRENCIES,
+    Attachment,
     Clarification,
     Competence,
     Member,
@@ -85,6 +87,7 @@ ROLES = ("anonymous", "requester", "supplier", "staff")
 NOT_PAGES = {
     "static": "stylesheets, scripts and images",
     "main.healthz": "JSON for the monitoring",
+    "attachments.download": "files, sent as downloads",
 }
 # The largest id the URL converter accepts: a well-formed address of nothing.
 MISSING_ID = 2**31 - 1
@@ -100,7 +103,7 @@ def zone_abbreviations() -> set[str]:
 
 # Codes that are the same in every language: currencies (written as codes where a locale has no
 # symbol for them) and the units of a size, as CLDR writes them in the pseudo-language's locale.
-CODES = frozenset({*CURRENCIES, "kB", "MB", "GB", *zone_abbreviations()})
+CODES = frozenset({*CURRENCIES, "byte", "kB", "MB", "GB", *zone_abbreviations()})
 WORD = re.compile(r"[A-Za-z]{2,}")
 # Addresses are data wherever they appear: e-mail addresses and links.
 ADDRESS = re.compile(r"[^\s<>()⟦⟧\"']+@[^\s<>()⟦⟧\"']+|\b[a-z][a-z0-9+.-]*://[^\s<>⟦⟧\"']*")
@@ -331,7 +334,9 @@ def build_world(mailbox: Mailbox) -> World:
     anna.phone = "+48 71 123 45 67"
     spreewerk.phone = "+49 (30) 555-0100"
 
-    c.need(anna, "A data platform audit", currency="PLN")
+    draft = c.need(anna, "A data platform audit", currency="PLN")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    attachments.attach_to_need(draft, anna, attachments.Upload(c.said("Zakres prac.pdf"), pdf))
     pending = c.need(anna, "Mobile app for couriers", budget_max=Decimal("40000"))
     needs.submit_need(pending, anna)
     changes = c.need(anna, "Kotlin backend rewrite")
@@ -358,6 +363,7 @@ def build_world(mailbox: Mailbox) -> World:
     )
     shortlisted = c.offer(open_need, jonas, "98000")
     offers.shortlist_offer(shortlisted, anna)
+    attachments.attach_to_offer(shortlisted, jonas, attachments.Upload(c.said("Team.pdf"), pdf))
     hidden_offer = c.offer(open_need, mihai, "87000")
     offers.hide_offer(hidden_offer, staff, c.said("The offer advertises another service."))
     c.offer(open_need, marek, "91000")
@@ -489,10 +495,12 @@ def build_world(mailbox: Mailbox) -> World:
     sent = db.session.scalar(
         select(Notification.id).where(Notification.status == NotificationStatus.SENT)
     )
+    all_files = [str(file) for file in db.session.scalars(select(Attachment.id))]
     missing = str(MISSING_ID)
     arguments: dict[str | tuple[str, str], list[str]] = {
         "need_id": [*all_needs, missing],
         "offer_id": [*all_offers, missing],
+        "attachment_id": [*all_files, missing],
         "slug": [m.slug for m in db.session.scalars(select(Member))] + ["no-such-firm"],
         "member_id": [str(dunaj.id), str(wisla.id), missing],
         "user_id": [str(tomasz.id), str(piotr.id), str(staff.id), missing],

@@ -25,6 +25,7 @@ SAMPLE_ARGUMENTS = {
     "filename": "css/board.css",
     "need_id": "1",
     "offer_id": "1",
+    "attachment_id": "1",
     "member_id": "1",
     "user_id": "1",
     "application_id": "1",

@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 
 from board.extensions import db
 from board.models import (
+    Attachment,
     Clarification,
     Member,
     MemberStatus,
@@ -27,11 +28,13 @@ from board.models import (
 )
 from board.offers.services import offers_on
 from board.permissions import (
+    can_view_attachment,
     can_view_clarification,
     can_view_member,
     can_view_need,
     can_view_offer,
     can_view_question,
+    visible_attachments,
     visible_clarifications,
     visible_members,
     visible_needs,
@@ -100,6 +103,12 @@ def world(app: Flask) -> World:
         for need, hidden_at in ((open_need, None), (open_need, now), (closed, None),
                                 (hidden_need, None)):  # fmt: skip
             db.session.add(Clarification(need=need, text="Also this.", hidden_at=hidden_at))
+        # A file on every need and on every offer.
+        owners = [{"need": n} for n in db.session.scalars(select(Need))]
+        owners += [{"offer": o} for o in db.session.scalars(select(Offer))]
+        for owner in owners:
+            db.session.add(Attachment(**owner, filename="f.pdf", content_type="application/pdf",
+                                      size=1, sha256="0" * 64, content=b"%"))  # fmt: skip
         db.session.commit()
         return World(accounts, open_need.id)
 
@@ -127,6 +136,10 @@ RULES = {
     "clarifications": (Clarification, can_view_clarification, visible_clarifications,
                        {"requester": 4, "supplier": 2, "competitor": 2, "bystander": 2,
                         "staff": 4}),
+    # The files of the needs and offers each reads, less those of the hidden need and offer.
+    "attachments": (Attachment, can_view_attachment, visible_attachments,
+                    {"requester": 10, "supplier": 8, "competitor": 3, "bystander": 3,
+                     "staff": 16}),
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from board.attachments import services as attachments
 from board.competences import services as competences
 from board.errors import DomainError
 from board.forms import attach_error, currency_choices, with_csrf_tokens
@@ -200,6 +201,7 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
     own = [offer for offer in readable if offer.member_id == user.member_id]
     own_offer = own[0] if own else None
     discussion = questions.discussion(need, user)
+    page_files = attachments.files_on_need_page(need, readable, user)
     html = rendered_html(
         lambda: render_template(
             "needs/_detail.html",
@@ -208,6 +210,7 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
             own_offer=own_offer,
             offers=readable,
             discussion=discussion,
+            page_files=page_files,
         )
     )
     return need.title, html, need.status == NeedStatus.CLOSED

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from board.attachments import services as attachments
 from board.errors import DomainError
 from board.forms import attach_error, currency_choices, with_reason
 from board.models import Need, Offer, PriceBasis, User
@@ -15,6 +16,7 @@ from board.offers import bp, comparison, services
 from board.offers.forms import OfferForm
 from board.permissions import (
     acting_user,
+    can_attach_to_offer,
     can_compare_offers,
     can_decide_offer,
     can_offer_on,
@@ -54,7 +56,14 @@ def edit(need_id: int) -> str | Response:
         else:
             flash(_("Your offer is sent.") if created else _("Your offer is updated."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("offers/form.html", form=form, need=need, offer=existing)
+    return render_template(
+        "offers/form.html",
+        form=form,
+        need=need,
+        offer=existing,
+        offer_files=attachments.offer_files(existing, user) if existing else [],
+        can_attach_files=existing is not None and can_attach_to_offer(user, existing),
+    )
 
 
 def offer_fields(offer: Offer) -> dict[str, object]:
