@@ -17,6 +17,7 @@ the role may not read.
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from board import tokens
 from board.extensions import db
 from board.models import (
     Application,
+    Attachment,
     Competence,
     MemberStatus,
     Need,
@@ -78,6 +80,14 @@ class Answer:
 
 
 SIGN_IN = Answer(302, sign_in=True)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a case sends (read afresh for each role)."""
+
+    name: str
+    content: bytes
 
 
 def w(status: int) -> Answer:
@@ -456,6 +466,40 @@ case(
 case("POST", CLARIFY, "/needs/{draft}/clarifications", a=200, b=404, staff=403, data=CLARIFICATION)
 case("POST", CLARIFY, "/needs/{c_open}/clarifications", a=403, b=403, staff=403, data=CLARIFICATION)
 
+# Files: a need's firm adds them while it may edit the need, an offer's firm while the offer
+# may change; whoever reads the need or offer downloads them, but a hidden one's only staff.
+PDF_FORM = {"file": Upload("scope.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")}
+ADD_TO_NEED = "/needs/<id:need_id>/attachments"
+case("POST", ADD_TO_NEED, "/needs/{draft}/attachments", a=w(302), b=404, staff=403, data=PDF_FORM)
+for state, seen_by_b in (("pending", False), ("open", True)):
+    answer_b = 403 if seen_by_b else 404
+    path = f"/needs/{{{state}}}/attachments"
+    case("POST", ADD_TO_NEED, path, a=403, b=answer_b, staff=403, data=PDF_FORM)
+ADD_TO_OFFER = "/offers/<id:offer_id>/attachments"
+for offer, a_may, b_may in (
+    ("b_offer", 403, w(302)),
+    ("a_offer", w(302), 404),
+    ("hidden_offer", 404, 404),
+    ("cancelled_offer", 403, 403),
+):
+    path = f"/offers/{{{offer}}}/attachments"
+    case("POST", ADD_TO_OFFER, path, a=a_may, b=b_may, staff=403, data=PDF_FORM)
+DOWNLOAD = "/attachments/<id:attachment_id>"
+for file, a_reads, b_reads in (
+    ("open_file", True, True),
+    ("draft_file", True, False),
+    ("b_offer_file", True, True),
+    ("hidden_offer_file", False, False),
+    ("hidden_need_file", False, False),
+):
+    path = f"/attachments/{{{file}}}"
+    case("GET", DOWNLOAD, path, a=200 if a_reads else 404, b=200 if b_reads else 404, staff=200)
+REMOVE = "/attachments/<id:attachment_id>/delete"
+case("POST", REMOVE, "/attachments/{draft_file}/delete", a=w(302), b=404, staff=403)
+case("POST", REMOVE, "/attachments/{open_file}/delete", a=403, b=403, staff=403)
+case("POST", REMOVE, "/attachments/{b_offer_file}/delete", a=403, b=w(302), staff=403)
+case("POST", REMOVE, "/attachments/{hidden_offer_file}/delete", a=404, b=404, staff=403)
+
 # Staff pages: 403 for members whatever the object, sign-in for anonymous visitors.
 for page in (
     "/staff",
@@ -586,8 +630,15 @@ staff_only(
     into="{survivor}",
 )
 
-# Pages of a member's objects that staff read too (the others are refused to staff at once).
-STAFF_READS = {DETAIL, "/needs/<id:need_id>/offers", "/needs/<id:need_id>/offers.csv"}
+# Routes of members' objects where a staff request reaches the object (the others refuse staff
+# at once): pages staff read too, and files, which staff may not remove.
+STAFF_LOOK_UP = {
+    DETAIL,
+    "/needs/<id:need_id>/offers",
+    "/needs/<id:need_id>/offers.csv",
+    "/attachments/<id:attachment_id>",
+    "/attachments/<id:attachment_id>/delete",
+}
 
 # The address of nothing, for every method of every rule that takes an id: 404 to whoever may
 # use the route at all (staff are refused member routes before any object is looked up).
@@ -603,7 +654,7 @@ for method, rule in sorted({(c.method, c.rule) for c in MATRIX if "<id:" in c.ru
             nowhere,
             a=404,
             b=404,
-            staff=404 if method == "GET" and rule in STAFF_READS else 403,
+            staff=404 if rule in STAFF_LOOK_UP else 403,
             data=first.data,
         )
 
@@ -645,6 +696,14 @@ QUESTIONS = {
 }
 HIDDEN_ANSWER = "Spreewerk offered 120000."
 HIDDEN_CLARIFICATION = "Call Anna on her private number."
+# Files of the world: (the need or offer they are on, their name).
+FILES = {
+    "open_file": ("open", "kotlin-team-scope.pdf"),
+    "draft_file": ("draft", "draft-budget-sheet.pdf"),
+    "hidden_need_file": ("hidden", "hidden-need-brief.pdf"),
+    "b_offer_file": ("b_offer", "spreewerk-cv-pack.pdf"),
+    "hidden_offer_file": ("hidden_offer", "ceahlau-hidden-brochure.pdf"),
+}
 # Texts of the world only some roles may read: no page that any other role reaches shows them.
 CONFIDENTIAL = {
     "Kotlin team (draft)": {"member_a", "staff"},
@@ -665,6 +724,10 @@ CONFIDENTIAL = {
     QUESTIONS["hidden_question"]: {"member_b", "staff"},
     HIDDEN_ANSWER: {"member_a", "staff"},
     HIDDEN_CLARIFICATION: {"member_a", "staff"},
+    FILES["draft_file"][1]: {"member_a", "staff"},
+    FILES["hidden_need_file"][1]: {"staff"},
+    FILES["b_offer_file"][1]: {"member_a", "member_b", "staff"},
+    FILES["hidden_offer_file"][1]: {"staff"},
 }
 
 # Building the world takes longer than any test's requests, so each backend builds it once
@@ -780,6 +843,15 @@ def build_world() -> World:
     questions.hide_clarification(hidden_clarification, clara, "A private number.")
     values.update({name: question.id for name, question in asked.items()})
     values.update(clarification=clarification.id, hidden_clarification=hidden_clarification.id)
+    for name, (owner, filename) in FILES.items():
+        on = {"offer_id": values[owner]} if owner.endswith("offer") else {"need_id": values[owner]}
+        file = Attachment(
+            **on, filename=filename, content_type="application/pdf", size=5, sha256="0" * 64
+        )
+        file.content = b"%PDF-"
+        db.session.add(file)
+        db.session.flush()
+        values[name] = file.id
 
     db.session.get(User, inactive.id).active = False  # type: ignore[union-attr]
     outbox.add_rows(
@@ -869,7 +941,11 @@ class Browser:
     def send(self, method: str, path: str, data: dict[str, Any]) -> TestResponse:
         if method == "GET":
             return self.client.get(path)
-        return self.client.post(path, data={"csrf_token": self.token, **data})
+        fields = {
+            key: (io.BytesIO(value.content), value.name) if isinstance(value, Upload) else value
+            for key, value in data.items()
+        }
+        return self.client.post(path, data={"csrf_token": self.token, **fields})
 
 
 def open_browser(app: Flask, world: World, role: str) -> Browser:
@@ -920,7 +996,10 @@ def test_each_role_gets_the_answer_the_table_gives_it(app: Flask, world: World, 
     rows: Rows | None = None  # the database as it is, when known
     for case in (c for c in MATRIX if c.rule == rule):
         path = case.path.format(**world.values)
-        data = {key: value.format(**world.values) for key, value in case.data.items()}
+        data = {
+            key: value.format(**world.values) if isinstance(value, str) else value
+            for key, value in case.data.items()
+        }
         for role in writes_last(case):
             if role not in browsers:
                 browsers[role] = open_browser(app, world, role)
