@@ -60,6 +60,7 @@ def test_a_supplier_asks_offers_with_a_file_and_is_compared_awarded_and_contacte
             offer.currency = currency
         db.session.commit()
         available = cluster_today() + timedelta(days=20)
+        wisla_id = wisla.id
     problems = watch(page)
     asked = confirming(page)
 
@@ -159,7 +160,7 @@ def test_a_supplier_asks_offers_with_a_file_and_is_compared_awarded_and_contacte
     assert all(part in text_of(accepted) for part in REQUESTER)
 
     with app.app_context():
-        offer = db.session.scalar(select(Offer).where(Offer.member_id == wisla.id))
+        offer = db.session.scalar(select(Offer).where(Offer.member_id == wisla_id))
         assert offer is not None
         assert (offer.status, offer.price_basis) == (OfferStatus.ACCEPTED, PriceBasis.DAY)
     assert asked == ["Accept this offer? The need closes and the other offers are declined."]
