@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 
 from board.extensions import db
 from board.members.applications import ApplicationData
-from board.models import NeedStatus, User
+from board.models import Attachment, NeedStatus, User
+from board.questions import services as questions
 from board.tokens import Purpose, make_token, unsubscribe_token
 from tests import factories
 from tests.browser.actions import sign_in, sign_out
@@ -41,6 +42,16 @@ async (tags) => {
   }));
 }
 """
+
+
+def attach_file(**owner: int) -> None:
+    """A PDF on a need or an offer, as an upload would store it."""
+    file = Attachment(
+        **owner, filename="scope.pdf", content_type="application/pdf", size=5, sha256="0" * 64
+    )
+    file.content = b"%PDF-"
+    db.session.add(file)
+    db.session.commit()
 
 
 @dataclass
@@ -143,9 +154,13 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
         for title in ("Data platform on AWS", "Penetration test of a web shop"):
             factories.make_need(other, title=title, competences=("python", "aws"))
         own = factories.make_need(firm, user.id, title="Two senior Kotlin developers")
-        factories.make_offer(own, supplier, supplier_user.id)
+        offer = factories.make_offer(own, supplier, supplier_user.id)
         factories.make_offer(own, other, price="98000")
         draft = factories.make_need(firm, user.id, title="A mobile app", status=NeedStatus.DRAFT)
+        # A question waits for an answer, and the draft and an offer carry files.
+        questions.ask_question(own, db.session.get(User, supplier_user.id), "Remote only?")
+        attach_file(need_id=draft.id)
+        attach_file(offer_id=offer.id)
         own_id, draft_id, supplier_slug = own.id, draft.id, supplier.slug
     audit = Audit(page, live_server)
     sign_in(page, live_server, user.email, user.password)
@@ -159,6 +174,7 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
     audit.check("/needs/new sent empty")
     for path in (
         f"/needs/{own_id}",
+        f"/needs/{own_id}/offers",
         "/needs/mine",
         f"/needs/{draft_id}",
         f"/needs/{draft_id}/edit",
@@ -184,7 +200,9 @@ def test_pages_for_a_supplying_member_have_no_serious_violations(
         supplier = factories.make_member("Warta Data sp. z o.o.", competences=("kotlin",))
         user = factories.make_user(supplier, email="celina@warta.example")
         offered = factories.make_need(requester, title="Two senior Kotlin developers")
-        factories.make_offer(offered, supplier, user.id)
+        offer = factories.make_offer(offered, supplier, user.id)
+        attach_file(offer_id=offer.id)
+        questions.ask_question(offered, db.session.get(User, user.id), "Remote only?")
         fresh = factories.make_need(requester, title="A Kotlin code review")
         offered_id, fresh_id = offered.id, fresh.id
     audit = Audit(page, live_server)
@@ -200,6 +218,12 @@ def test_pages_for_a_supplying_member_have_no_serious_violations(
     page.get_by_role("button", name="Send the offer").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check(f"/needs/{fresh_id}/offer sent empty")
+    # A question of blanks passes the browser's check, not the board's: the form comes back.
+    page.goto(f"{live_server}/needs/{fresh_id}")
+    page.get_by_label("Ask the requester a question", exact=True).fill("   ")
+    page.get_by_role("button", name="Send the question").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(f"/needs/{fresh_id}/questions sent blank")
     audit.visit("/offers")
     sign_out(page)
     audit.check("/login after signing out")
@@ -217,6 +241,11 @@ def test_pages_for_staff_have_no_serious_violations(
         pending = factories.make_need(firm, member.id, status=NeedStatus.PENDING)
         reported = factories.make_need(firm, member.id, title="Cheap developers, no questions")
         reporter = db.session.get(User, member.id)
+        # Staff see who asked, and hide questions, answers and clarifications.
+        asker = factories.make_user(factories.make_member("Prosna IT sp. z o.o."))
+        question = questions.ask_question(reported, db.session.get(User, asker.id), "Why?")
+        questions.answer_question(question, reporter, "Because.")
+        questions.publish_clarification(reported, reporter, "Remote work is fine.")
         factories.staff_work(
             reporter,
             reported,
@@ -228,7 +257,7 @@ def test_pages_for_staff_have_no_serious_violations(
                 competences=["python"],
             ),
         )
-        pending_id = pending.id
+        pending_id, reported_id = pending.id, reported.id
     audit = Audit(page, live_server)
     sign_in(page, live_server, staff.email, staff.password)
 
@@ -236,6 +265,8 @@ def test_pages_for_staff_have_no_serious_violations(
         "/staff",
         "/staff/needs",
         f"/needs/{pending_id}",
+        f"/needs/{reported_id}",
+        f"/needs/{reported_id}/offers",
         "/staff/applications",
         "/staff/members",
         "/staff/members/new",
