@@ -108,6 +108,9 @@ def member_visits(cast: Cast, who: str) -> list[tuple[str, ...]]:
     visits += [(f"/needs/{need_id}",) for need_id in cast.need_ids]
     if who == "supplier":
         visits += [("/offers", LONG_TITLE, LONG_WORD[:40]), (f"/needs/{cast.need_ids[1]}/offer",)]
+    else:
+        # The comparison's table scrolls in a box of its own; the page around it fits.
+        visits += [(f"/needs/{need_id}/offers", "Wisła Cloud") for need_id in cast.need_ids]
     visits += [("/members",), *((f"/members/{slug}",) for slug in cast.firm_slugs)]
     visits += [("/member",), ("/account",)]
     return visits
