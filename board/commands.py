@@ -31,12 +31,16 @@ from board.members.importing import BadFile, ImportInterrupted, import_members, 
 from board.models import (
     NEED_PUBLISHED,
     Application,
+    Clarification,
     Member,
     MemberStatus,
     Need,
     NeedStatus,
     Offer,
     OfferStatus,
+    PriceBasis,
+    Question,
+    QuestionStatus,
     Report,
     ReportReason,
     User,
@@ -281,7 +285,27 @@ def seed_demo_needs() -> int:
                     currency=currency,
                     available_from=deadline + timedelta(days=14),
                     status=OfferStatus(offer["status"]),
+                    price_basis=PriceBasis(offer.get("basis", "fixed")),
                 )
+            )
+        for question in demo.get("questions", ()):
+            asker = members[question["firm"]]
+            db.session.add(
+                Question(
+                    need=need,
+                    member=asker,
+                    author=asker.users[0],
+                    text=question["text"],
+                    status=QuestionStatus.ANSWERED
+                    if question["answer"]
+                    else QuestionStatus.WAITING,
+                    answer=question["answer"],
+                    answered_at=now if question["answer"] else None,
+                )
+            )
+        if "clarification" in demo:
+            db.session.add(
+                Clarification(need=need, author=member.users[0], text=demo["clarification"])
             )
         added += 1
     db.session.commit()

@@ -1,6 +1,6 @@
 """Demo member firms of a Polish-German-Romanian ICT cluster, with their competences and users."""
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class DemoMember(TypedDict):
@@ -213,6 +213,13 @@ class DemoOffer(TypedDict):
     price: int
     status: str
     message: str
+    basis: NotRequired[str]
+
+
+class DemoQuestion(TypedDict):
+    firm: str
+    text: str
+    answer: str
 
 
 class DemoNeed(TypedDict):
@@ -227,6 +234,8 @@ class DemoNeed(TypedDict):
     location: str
     reason: str
     offers: tuple[DemoOffer, ...]
+    questions: NotRequired[tuple[DemoQuestion, ...]]
+    clarification: NotRequired[str]
 
 
 DEMO_NEEDS: tuple[DemoNeed, ...] = (
@@ -255,6 +264,19 @@ DEMO_NEEDS: tuple[DemoNeed, ...] = (
                 "message": "Two OSCP-certified testers, ten working days, retest included.",
             },
         ),
+        "questions": (
+            {
+                "firm": "Strażnica Security sp. z o.o.",
+                "text": "Is the code that handles card tokens in Kotlin or in Java?",
+                "answer": "Kotlin, about 4,000 lines, in one module.",
+            },
+            {
+                "firm": "Ceahlău Software SRL",
+                "text": "May the retest be done remotely, or do you need someone on site?",
+                "answer": "",
+            },
+        ),
+        "clarification": "We share the OpenAPI 3.1 description of the API once an NDA is signed.",
     },
     {
         "firm": "Pleißetal Consulting GmbH",
@@ -274,7 +296,8 @@ DEMO_NEEDS: tuple[DemoNeed, ...] = (
         "offers": (
             {
                 "firm": "Ceahlău Software SRL",
-                "price": 156000,
+                "price": 620,
+                "basis": "day",
                 "status": "submitted",
                 "message": "Two seniors with three S/4 conversions behind them, from February.",
             },
