@@ -315,8 +315,9 @@ def test_a_supplier_follows_the_match_email_and_offers_edits_and_withdraws(
     expect(page).to_have_url(f"{live_server}/offers")
     expect(page.get_by_role("heading", level=1)).to_have_text("My firm's offers")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=TITLE))
+    # Its terms were changed after sending: the list says so, and when.
     expect(row.get_by_role("cell")).to_have_text(
-        [TITLE, REQUESTER_FIRM, pln("121,000.00"), "withdrawn", "open"]
+        [TITLE, REQUESTER_FIRM, pln("121,000.00"), re.compile(r"^withdrawn edited \d"), "open"]
     )
     # Withdrawing can be undone before the deadline, so it asks nothing.
     assert asked == []
@@ -329,10 +330,12 @@ def test_a_supplier_follows_the_match_email_and_offers_edits_and_withdraws(
             Decimal("121000"),
             "PLN",
         )
-    # The requester heard of the offer once, not of the edit or the withdrawal.
+    # The requester heard of the offer and of its new price, not of the withdrawal.
+    mailbox.wait_for(3, to=requester.email)
     assert subjects(mailbox.to(requester.email)) == [
         f"Your need is published: {TITLE}",
         f"New offer on your need: {TITLE}",
+        f"An offer on your need changed its price: {TITLE}",
     ]
 
 
