@@ -247,6 +247,16 @@ class Report(db.Model):
         return f"<Report {self.reason} {self.status}>"
 
 
+class NotForUsReason(Labelled):
+    """Why a matched firm says a need is not for it (the requester reads these, not who)."""
+
+    FIELD = "field", _l("Not our field")
+    CAPACITY = "capacity", _l("No capacity")
+    BUDGET = "budget", _l("The budget")
+    DEADLINE = "deadline", _l("The deadline")
+    OTHER = "other", _l("Another reason")
+
+
 class NeedMatch(db.Model):
     """A member firm that matched a need when it opened, and why: a snapshot, never recomputed."""
 
@@ -263,6 +273,16 @@ class NeedMatch(db.Model):
     # The ids of the need's competences the firm has.
     competence_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a user of the firm said the need is not for it, and why (reason optional); reminders
+    # then skip the firm, and the requester sees how many said so and why, never which firms.
+    not_for_us_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_for_us_reason: Mapped[NotForUsReason | None] = mapped_column(
+        str_enum(NotForUsReason, "not_for_us_reason")
+    )
+    not_for_us_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     need: Mapped[Need] = relationship()
     member: Mapped[Member] = relationship()
+    not_for_us_by: Mapped[User | None] = relationship()

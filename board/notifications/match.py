@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select, update
 
 from board.extensions import db
 from board.jobs import job
 from board.models import (
+    Competence,
     Member,
     MemberStatus,
     Need,
@@ -36,6 +37,74 @@ from board.notifications.outbox import dispatch_sends, insert_need_rows, pending
 log = logging.getLogger(__name__)
 
 
+def sharing(competence_ids: Collection[int], member_id: int | None) -> Select[tuple[int, int]]:
+    """(firm, competence) of the active firms other than `member_id` that have one of these
+    competences: whom a need with them matches, were it to open now."""
+    return (
+        select(member_competences.c.member_id, member_competences.c.competence_id)
+        .join(Member, Member.id == member_competences.c.member_id)
+        .where(
+            member_competences.c.competence_id.in_(competence_ids),
+            Member.status == MemberStatus.ACTIVE,
+            Member.id != member_id,
+        )
+    )
+
+
+def firms_reached(competence_ids: Collection[int], member_id: int | None) -> int:
+    """How many firms a need of `member_id`'s with these competences would match now."""
+    if not competence_ids:
+        return 0
+    pairs = sharing(competence_ids, member_id).subquery()
+    return db.session.scalar(select(func.count(distinct(pairs.c.member_id)))) or 0
+
+
+def nearest_competences(
+    competence_ids: Collection[int], member_id: int | None, limit: int = 5
+) -> list[tuple[Competence, int]]:
+    """Competences firms do have in the areas of these ones (other than these), with how
+    many firms have each, most first: what to pick when these reach nobody."""
+    if not competence_ids:
+        return []
+    firms = func.count(distinct(member_competences.c.member_id))
+    areas = select(Competence.area).where(Competence.id.in_(competence_ids))
+    query = (
+        select(Competence, firms)
+        .join(member_competences, member_competences.c.competence_id == Competence.id)
+        .join(Member, Member.id == member_competences.c.member_id)
+        .where(
+            Competence.area.in_(areas),
+            Competence.id.not_in(competence_ids),
+            Competence.retired_at.is_(None),
+            Member.status == MemberStatus.ACTIVE,
+            Member.id != member_id,
+        )
+        .group_by(Competence.id)
+        .order_by(firms.desc(), Competence.position, Competence.id)
+        .limit(limit)
+    )
+    return [(competence, count) for competence, count in db.session.execute(query)]
+
+
+def users_reached(need: Need) -> dict[NotifyMode, int]:
+    """The users approval would tell about the need now, by how they asked to hear (`off`:
+    they will not be e-mailed); users whose personal filter leaves the need out are not
+    counted."""
+    wanted = [competence.id for competence in need.competences]
+    counts = dict.fromkeys(NotifyMode, 0)
+    if not wanted:
+        return counts
+    firms = sharing(wanted, need.member_id).with_only_columns(member_competences.c.member_id)
+    query = (
+        select(User.notify, func.count(User.id))
+        .join(Member, Member.id == User.member_id)
+        .where(User.member_id.in_(firms), reachable(), filter_allows(need.id))
+        .group_by(User.notify)
+    )
+    counts.update({mode: count for mode, count in db.session.execute(query)})
+    return counts
+
+
 def record_matches(need: Need) -> list[NeedMatch]:
     """Record the active firms, other than the requester, sharing a competence with the need.
 
@@ -45,15 +114,7 @@ def record_matches(need: Need) -> list[NeedMatch]:
     wanted = {competence.id for competence in need.competences}
     if not wanted:
         return []
-    pairs = db.session.execute(
-        select(member_competences.c.member_id, member_competences.c.competence_id)
-        .join(Member, Member.id == member_competences.c.member_id)
-        .where(
-            member_competences.c.competence_id.in_(wanted),
-            Member.status == MemberStatus.ACTIVE,
-            Member.id != need.member_id,
-        )
-    ).all()
+    pairs = db.session.execute(sharing(wanted, need.member_id)).all()
     shared: dict[int, list[int]] = defaultdict(list)
     for member_id, competence_id in pairs:
         shared[member_id].append(competence_id)
