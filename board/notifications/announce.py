@@ -184,9 +184,12 @@ def question_asked(question: Question, event: AuditEvent) -> None:
 
 def following(need: Need) -> list[User]:
     """The users to tell what the requester publishes about a need: those of the other firms
-    that matched it, offered on it or asked about it, who have not turned e-mails off."""
+    that matched it (unless they said it is not for them), offered on it or asked about it,
+    who have not turned e-mails off."""
     firms = union(
-        select(NeedMatch.member_id).where(NeedMatch.need_id == need.id),
+        select(NeedMatch.member_id).where(
+            NeedMatch.need_id == need.id, NeedMatch.not_for_us_at.is_(None)
+        ),
         select(Offer.member_id).where(Offer.need_id == need.id),
         select(Question.member_id).where(Question.need_id == need.id),
     )

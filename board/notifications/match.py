@@ -162,18 +162,21 @@ def reachable() -> ColumnElement[bool]:
 
 
 def match_recipients(need_id: int, modes: Sequence[NotifyMode]) -> list[int]:
-    """Ids of the users of the need's matched firms who asked for these kinds of e-mail."""
+    """Ids of the users of the need's matched firms who asked for these kinds of e-mail (not
+    of those that said the need is not for them)."""
     return list(db.session.scalars(match_recipients_query(need_id, modes)))
 
 
 def match_recipients_query(need_id: int, modes: Sequence[NotifyMode]) -> Select[tuple[int]]:
-    """The ids of the users of the need's matched firms who asked for these kinds of e-mail."""
+    """The ids of the users of the need's matched firms who asked for these kinds of e-mail,
+    but not of the firms that said the need is not for them."""
     return (
         select(User.id)
         .join(Member, Member.id == User.member_id)
         .join(NeedMatch, NeedMatch.member_id == Member.id)
         .where(
             NeedMatch.need_id == need_id,
+            NeedMatch.not_for_us_at.is_(None),
             reachable(),
             User.notify.in_(modes),
             filter_allows(need_id),

@@ -51,7 +51,8 @@ def due_digest_days(now: datetime) -> list[date]:
 
 
 def queue_digests(day: date) -> list[int]:
-    """One digest row per daily user with matches on needs published that day; their ids.
+    """One digest row per daily user with matches on needs published that day (not those
+    their firm said are not for it); their ids.
 
     The rows of a day are added in one transaction, so a day that has any has them all: later
     sweeps skip it (its unsent rows are the business of the retry and resend rules).
@@ -69,6 +70,7 @@ def queue_digests(day: date) -> list[int]:
             Need.published_at >= start,
             Need.published_at < end,
             Need.status == NeedStatus.OPEN,
+            NeedMatch.not_for_us_at.is_(None),
             reachable(),
             User.notify == NotifyMode.DAILY,
             filter_allows(Need.id),
@@ -101,7 +103,8 @@ def _claim(mark: Any, now: datetime, *conditions: ColumnElement[bool]) -> Sequen
 
 
 def queue_deadline_reminders(now: datetime) -> list[int]:
-    """Remind matched firms that have not offered, a few days before offers close."""
+    """Remind matched firms that have not offered, nor said the need is not for them, a few
+    days before offers close."""
     soon = now + timedelta(days=current_app.config["REMINDER_DAYS"])
     ids: list[int] = []
     for need_id in _claim(
