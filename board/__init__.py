@@ -114,6 +114,7 @@ FEATURES = (
     "staff",
     "competences",
     "attachments",
+    "matches",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),

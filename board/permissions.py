@@ -28,6 +28,7 @@ from board.models import (
     Member,
     MemberStatus,
     Need,
+    NeedMatch,
     NeedStatus,
     Offer,
     OfferStatus,
@@ -197,6 +198,37 @@ def can_offer_on(user: User, need: Need) -> bool:
         and need.member.is_active
         and need.accepts_offers()
     )
+
+
+# Matches ----------------------------------------------------------------------------------
+
+
+def is_matched(user: User, need: Need) -> bool:
+    """Whether the user's firm is one the need matched when it opened."""
+    if user.member_id is None:
+        return False
+    return db.session.get(NeedMatch, (need.id, user.member_id)) is not None
+
+
+def can_say_not_for_us(user: User, need: Need) -> bool:
+    """A user of an active firm the need matched says (or takes back) that it is not for the
+    firm, while the need is open."""
+    return (
+        user.is_active
+        and belongs_to_member(user)
+        and need.status == NeedStatus.OPEN
+        and is_matched(user, need)
+    )
+
+
+def can_read_not_for_us(user: User, need: Need) -> bool:
+    """How many matched firms said a need is not for them, and why: its own firm and staff."""
+    return user.is_staff or is_requester(user, need)
+
+
+def can_see_not_for_us_firms(user: User, need: Need) -> bool:
+    """Which firms said so: staff alone, never the requester."""
+    return user.is_staff
 
 
 # Offers -----------------------------------------------------------------------------------
@@ -424,6 +456,7 @@ def init_app(app: Flask) -> None:
         can_decide_offer=can_decide_offer,
         can_unshortlist_offer=can_unshortlist_offer,
         can_see_award_contacts=can_see_award_contacts,
+        can_say_not_for_us=can_say_not_for_us,
         can_ask_question=can_ask_question,
         can_answer_question=can_answer_question,
         can_see_asker=can_see_asker,

@@ -1,5 +1,5 @@
 """Signed links: expiring, single-use ones for invitations and password resets, and the
-lasting one-click unsubscribe link.
+lasting ones of match e-mails (one-click unsubscribe, "not for us").
 
 An invitation or reset token carries the user's id and a fingerprint of their password hash:
 setting a password changes the hash, so the link that did it (and every older one) stops
@@ -104,3 +104,33 @@ def user_from_unsubscribe_token(token: str) -> User | None:
     except BadSignature:
         return None
     return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+# A "not for us" link is in the match e-mail a user of a matched firm gets: it says, for that
+# user's firm, that one need is not for it. It never expires either; the need's state decides
+# whether it still acts.
+NOT_FOR_US_SALT = "not-for-us"
+
+
+def not_for_us_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=NOT_FOR_US_SALT)
+
+
+def not_for_us_token(user_id: int, need_id: int) -> str:
+    """The token of a user's "not for us" link for one need."""
+    return not_for_us_serializer().dumps([user_id, need_id])
+
+
+def user_from_not_for_us_token(token: str, need_id: int) -> User | None:
+    """The user a "not for us" link for `need_id` was made for, or None if it is not genuine
+    or was made for another need."""
+    try:
+        payload = not_for_us_serializer().loads(token)
+    except BadSignature:
+        return None
+    if not (isinstance(payload, list) and len(payload) == 2):
+        return None
+    user_id, signed_need_id = payload
+    if not isinstance(user_id, int) or signed_need_id != need_id:
+        return None
+    return db.session.get(User, user_id)

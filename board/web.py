@@ -84,6 +84,7 @@ LINKED_PAGES = {
     "needs.detail": "/needs/<id:need_id>",
     "account.settings": "/account",
     "account.unsubscribe": "/unsubscribe/<token>",
+    "matches.not_for_us": "/needs/<id:need_id>/not-for-us",
     "auth.invitation": "/invitations/<token>",
     "auth.reset_password": "/password/reset/<token>",
     "auth.login": "/login",

@@ -21,6 +21,7 @@ from board.competences import services as competences
 from board.errors import DomainError
 from board.forms import attach_error, currency_choices, with_csrf_tokens
 from board.i18n import enum_choices
+from board.matches import services as matches
 from board.models import Need, NeedStatus, User
 from board.needs import bp, services
 from board.needs.forms import BoardFilterForm, NeedForm, language_choices
@@ -202,6 +203,7 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
     own_offer = own[0] if own else None
     discussion = questions.discussion(need, user)
     page_files = attachments.files_on_need_page(need, readable, user)
+    not_for_us = matches.on_need_page(need, user)
     html = rendered_html(
         lambda: render_template(
             "needs/_detail.html",
@@ -211,6 +213,7 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
             offers=readable,
             discussion=discussion,
             page_files=page_files,
+            not_for_us=not_for_us,
         )
     )
     return need.title, html, need.status == NeedStatus.CLOSED

@@ -42,7 +42,13 @@ from board.models import (
     User,
 )
 from board.offers.contacts import requester_contact, supplier_contact
-from board.tokens import Purpose, make_token, unsubscribe_serializer
+from board.tokens import (
+    Purpose,
+    make_token,
+    not_for_us_serializer,
+    not_for_us_token,
+    unsubscribe_serializer,
+)
 from board.web import external_url
 
 # Kind → subject; the body is the template pair templates/email/<kind>.txt and .html.
@@ -79,6 +85,9 @@ ACCOUNT_LINKS = {"invitation": Purpose.INVITATION, "password_reset": Purpose.PAS
 
 # E-mails a user chose to receive about needs; they carry a one-click unsubscribe link.
 SUBSCRIBED_KINDS = frozenset({"need_match", "digest", "deadline_reminder"})
+
+# E-mails to a matched firm about one need; they carry a link to say it is not for the firm.
+MATCHED_KINDS = frozenset({"need_match", "deadline_reminder"})
 
 
 # E-mails that tell of a question, an answer or a clarification: not sent once staff hid it.
@@ -163,7 +172,8 @@ def matched_competences(need: Need, member_id: int | None) -> tuple[list[Compete
 
 
 def digest_entries(notification: Notification) -> list[dict[str, Any]]:
-    """The needs a digest lists, each with the competences the firm matched, best first."""
+    """The needs a digest lists, each with the competences the firm matched and the link to
+    say it is not for the firm, best first."""
     need_ids = notification.data.get("need_ids", [])
     needs = db.session.scalars(
         select(Need)
@@ -179,6 +189,11 @@ def digest_entries(notification: Notification) -> list[dict[str, Any]]:
                 "competences": competences,
                 "score": score,
                 "url": external_url("needs.detail", need_id=need.id),
+                "not_for_us_url": external_url(
+                    "matches.not_for_us",
+                    need_id=need.id,
+                    token=not_for_us_token(notification.user.id, need.id),
+                ),
             }
         )
     return sorted(entries, key=lambda entry: (-entry["score"], entry["need"].id))
@@ -188,7 +203,8 @@ def digest_entries(notification: Notification) -> list[dict[str, Any]]:
 # digits only, so HTML escaping, base64 and the templates leave them as they are.
 _NAME = f"recipient{uuid.uuid4().hex}name"
 _UNSUBSCRIBE = f"recipient{uuid.uuid4().hex}unsubscribe"
-_PIECES = re.compile(f"({_NAME}|{_UNSUBSCRIBE})")
+_NOT_FOR_US = f"recipient{uuid.uuid4().hex}notforus"
+_PIECES = re.compile(f"({_NAME}|{_UNSUBSCRIBE}|{_NOT_FOR_US})")
 
 
 class _Recipient:
@@ -224,6 +240,8 @@ class Composer:
         self.facts: dict[tuple[int, str], dict[str, str]] = {}
         self.shared: dict[tuple[int | None, int | None, str], tuple[str, list[str], list[str]]] = {}
         self.unsubscribe_parts: tuple[str, str] | None = None
+        self.not_for_us_tokens = not_for_us_serializer()
+        self.not_for_us_parts: dict[int, tuple[str, str]] = {}
         self.accounts: dict[int, User | None] = {}
 
     def account(self, notification: Notification) -> User | None:
@@ -319,9 +337,10 @@ class Composer:
         """A need_match e-mail from the bodies its firm's users share in their language.
 
         Between users of one firm these e-mails differ only in the recipient: the address, the
-        greeting's name and the unsubscribe link (and the Message-ID and Date headers). The
-        bodies are rendered once per need, firm and language with a placeholder for each of
-        these, and filled in per user: HTML-escaped in the HTML part, as they are in the text.
+        greeting's name, the unsubscribe and "not for us" links (and the Message-ID and Date
+        headers). The bodies are rendered once per need, firm and language with a placeholder
+        for each of these, and filled in per user: HTML-escaped in the HTML part, as they are
+        in the text.
         """
         return build_message(self._match_letter(notification))
 
@@ -334,7 +353,11 @@ class Composer:
             shared = self.shared[key] = self._render_match(notification)
         subject, text, html = shared
         unsubscribe_url = self.unsubscribe_url(user.id)
-        values = {_NAME: user.display_name, _UNSUBSCRIBE: unsubscribe_url}
+        values = {
+            _NAME: user.display_name,
+            _UNSUBSCRIBE: unsubscribe_url,
+            _NOT_FOR_US: self.not_for_us_url(user.id, notification.need_id),
+        }
         escaped = {name: str(escape(value)) for name, value in values.items()}
         return Letter(
             to=user.email,
@@ -356,6 +379,16 @@ class Composer:
         before, after = self.unsubscribe_parts
         return f"{before}{self.tokens.dumps(user_id)}{after}"
 
+    def not_for_us_url(self, user_id: int, need_id: int) -> str:
+        """The user's link to say a need is not for their firm: the URL is built once per
+        need, the token per user."""
+        if need_id not in self.not_for_us_parts:
+            url = external_url("matches.not_for_us", need_id=need_id, token=_NOT_FOR_US)
+            before, _sep, after = url.partition(_NOT_FOR_US)
+            self.not_for_us_parts[need_id] = (before, after)
+        before, after = self.not_for_us_parts[need_id]
+        return f"{before}{self.not_for_us_tokens.dumps([user_id, need_id])}{after}"
+
     def account_link(self, notification: Notification) -> str:
         """The signed link of an invitation or a password reset, for the row's account."""
         account = self.account(notification)
@@ -368,7 +401,7 @@ class Composer:
     def _render_match(self, notification: Notification) -> tuple[str, list[str], list[str]]:
         """The subject and both bodies for a firm's users, cut at the placeholders."""
         user = _Recipient(notification.user)
-        with self._arguments(notification, user, _UNSUBSCRIBE) as arguments:
+        with self._arguments(notification, user, _UNSUBSCRIBE, _NOT_FOR_US) as arguments:
             template = arguments.pop("template")
             subject = " ".join(arguments.pop("subject").split())
             for name in ("to", "message_id", "headers"):
@@ -386,7 +419,11 @@ class Composer:
 
     @contextmanager
     def _arguments(
-        self, notification: Notification, user: Any = None, unsubscribe_url: str | None = None
+        self,
+        notification: Notification,
+        user: Any = None,
+        unsubscribe_url: str | None = None,
+        not_for_us_url: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """`compose`'s arguments for a notification, in the recipient's language while open."""
         user = user or notification.user or address_recipient(notification)
@@ -409,8 +446,9 @@ class Composer:
             context["unsubscribe_url"] = unsubscribe_url
             context["account_url"] = self.url("account.settings")
             headers.update(unsubscribe_headers(unsubscribe_url))
-        if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+        if need is not None and notification.kind in MATCHED_KINDS:
             context["competences"], context["score"] = self.matched(need, user.member_id)
+            context["not_for_us_url"] = not_for_us_url or self.not_for_us_url(user.id, need.id)
         if notification.kind in ACCOUNT_LINKS:
             context["url"] = self.account_link(notification)
         if notification.kind == "account_exists":
@@ -425,7 +463,7 @@ class Composer:
         if notification.kind == "award_confirmed" and offer is not None:
             context["contact"] = supplier_contact(offer)
         with force_locale(user.locale):
-            if need is not None and notification.kind in ("need_match", "deadline_reminder"):
+            if need is not None and notification.kind in MATCHED_KINDS:
                 context["facts"] = self.need_facts(need)
             if notification.kind == "digest":
                 context["entries"] = digest_entries(notification)
