@@ -40,7 +40,9 @@ from board.models import (
     Competence,
     MemberStatus,
     Need,
+    NeedMatch,
     NeedStatus,
+    NotForUsReason,
     Notification,
     NotificationStatus,
     OfferStatus,
@@ -431,6 +433,7 @@ case(
 # requester firm answers, dismisses and clarifies. A refusal of the need's state (not open)
 # shows the form again with why: 200, nothing written.
 QUESTION = {"question": "Is remote work fine for the whole project?"}
+NO_CAPACITY = {"reason": "capacity"}
 ASK = "/needs/<id:need_id>/questions"
 case("POST", ASK, "/needs/{open}/questions", a=403, b=w(302), staff=403, data=QUESTION)
 case("POST", ASK, "/needs/{c_open}/questions", a=w(302), b=w(302), staff=403, data=QUESTION)
@@ -499,6 +502,24 @@ case("POST", REMOVE, "/attachments/{draft_file}/delete", a=w(302), b=404, staff=
 case("POST", REMOVE, "/attachments/{open_file}/delete", a=403, b=403, staff=403)
 case("POST", REMOVE, "/attachments/{b_offer_file}/delete", a=403, b=w(302), staff=403)
 case("POST", REMOVE, "/attachments/{hidden_offer_file}/delete", a=404, b=404, staff=403)
+
+# "Not for us": a matched firm (B, on A's open need) says so, signed in or by the signed link
+# of its match e-mail, which acts for its user without a session; a forged link is nothing.
+NOT_FOR_US = "/needs/<id:need_id>/not-for-us"
+case("GET", NOT_FOR_US, "/needs/{open}/not-for-us", a=403, b=200, staff=403)
+case("POST", NOT_FOR_US, "/needs/{open}/not-for-us", a=403, b=w(200), staff=403, data=NO_CAPACITY)
+everyone("GET", NOT_FOR_US, "/needs/{open}/not-for-us?token={not_for_us}", 200)
+everyone("GET", NOT_FOR_US, "/needs/{open}/not-for-us?token={forged_not_for_us}", 404)
+everyone(
+    "POST", NOT_FOR_US, "/needs/{open}/not-for-us", w(200), token="{not_for_us}", **NO_CAPACITY
+)
+everyone(
+    "POST", NOT_FOR_US, "/needs/{open}/not-for-us", 404, token="{forged_not_for_us}", **NO_CAPACITY
+)
+# Taken back: firm B said so of C's need; of A's it has not (a message, nothing written).
+TAKE_BACK = "/needs/<id:need_id>/not-for-us/withdraw"
+case("POST", TAKE_BACK, "/needs/{c_open}/not-for-us/withdraw", a=403, b=w(302), staff=403)
+case("POST", TAKE_BACK, "/needs/{open}/not-for-us/withdraw", a=403, b=302, staff=403)
 
 # Staff pages: 403 for members whatever the object, sign-in for anonymous visitors.
 for page in (
@@ -843,6 +864,24 @@ def build_world() -> World:
     questions.hide_clarification(hidden_clarification, clara, "A private number.")
     values.update({name: question.id for name, question in asked.items()})
     values.update(clarification=clarification.id, hidden_clarification=hidden_clarification.id)
+    # Firm B matched A's open need and C's; it said C's is not for it.
+    db.session.add_all(
+        [
+            NeedMatch(need_id=open_need.id, member_id=firm_b.id, score=1.0),
+            NeedMatch(
+                need_id=c_need.id,
+                member_id=firm_b.id,
+                score=1.0,
+                not_for_us_at=utcnow(),
+                not_for_us_reason=NotForUsReason.FIELD,
+                not_for_us_by_id=user_b.id,
+            ),
+        ]
+    )
+    values["not_for_us"] = tokens.not_for_us_token(user_b.id, open_need.id)
+    values["forged_not_for_us"] = forged(
+        tokens.NOT_FOR_US_SALT, [user_b.id, open_need.id], timed=False
+    )
     for name, (owner, filename) in FILES.items():
         on = {"offer_id": values[owner]} if owner.endswith("offer") else {"need_id": values[owner]}
         file = Attachment(
