@@ -582,3 +582,26 @@ def test_the_digest_lists_are_searched_by_the_day_the_need_was_published(
     with app.app_context():
         found = reach.need_reach(need_id, db.session.get(User, cluster.staff.id))
         assert found is not None and found.told_in_digest == 1
+
+
+# The requester's list -----------------------------------------------------------------------
+
+
+def test_my_needs_shows_how_many_firms_each_published_need_matched(
+    app: Flask, cluster: Cluster
+) -> None:
+    kotlin = pending_need(app, cluster, title="Kotlin need")
+    nobody = pending_need(app, cluster, competences=("java",), title="Java need")
+    pending_need(app, cluster, title="Waiting need")
+    approve(app, cluster, kotlin)
+    approve(app, cluster, nobody)
+    html = signed_in(app, cluster.colleague).get("/needs/mine").get_data(as_text=True)
+    rows = {
+        words(row).split(" ", 2)[0] + " " + words(row).split(" ", 2)[1]: words(row)
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
+    }
+    assert "2 firms matched" in rows["Kotlin need"]
+    assert "0 firms matched" in rows["Java need"]
+    assert "matched" not in rows["Waiting need"]
+    # Still four columns, to fit a phone.
+    assert len(re.findall(r"<th scope=\"col\">", html)) == 4

@@ -147,6 +147,17 @@ def need_reach(need_id: int, viewer: User) -> Reach | None:
     )
 
 
+def firms_matched(viewer: User) -> dict[int, int]:
+    """How many firms each of the viewer's firm's needs matched when it was published."""
+    query = (
+        select(NeedMatch.need_id, func.count())
+        .join(Need, Need.id == NeedMatch.need_id)
+        .where(Need.member_id == viewer.member_id)
+        .group_by(NeedMatch.need_id)
+    )
+    return {need_id: count for need_id, count in db.session.execute(query)}
+
+
 def review_forecasts(needs: Sequence[Need]) -> dict[int, Forecast]:
     """Whom approving each of these needs would tell now, in two queries."""
     return forecasts([need.id for need in needs])

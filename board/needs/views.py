@@ -90,6 +90,7 @@ def mine() -> str:
         "needs/mine.html",
         needs=services.member_needs(user),
         waiting=questions.waiting_questions(user),
+        matched=reach.firms_matched(user),
     )
 
 
