@@ -47,7 +47,8 @@ UNDELIVERED = (NotificationStatus.FAILED, NotificationStatus.SUPPRESSED)
 
 def slot(kind: str) -> Markup:
     """Where the shared part of a need's page leaves room for figures of `kind`."""
-    return Markup(SLOTS[kind])  # nosec B704: letters and digits
+    # Letters and digits: nothing in it to escape.
+    return Markup(SLOTS[kind])  # nosec B704
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,9 @@ def need_reach(need_id: int, viewer: User) -> Reach | None:
     ).first()
     if found is None or found[0].published_at is None or not can_see_reach(viewer, found[0]):
         return None
-    published, firms, not_for_us, *by_reason = found
-    *by_reason, offers, questions = by_reason
-    day = cluster_today(published.published_at)
+    shown, firms, not_for_us, *counts = found
+    by_reason, (offers, questions) = counts[:-2], counts[-2:]
+    day = cluster_today(shown.published_at)
     sent = Notification.status == NotificationStatus.SENT
 
     def users(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
