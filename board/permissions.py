@@ -167,6 +167,12 @@ def visible_needs(user: User, status: NeedStatus | None = None) -> ColumnElement
     return own
 
 
+def can_see_reach(user: User, need: Need) -> bool:
+    """Whom a need reached and what came back, in figures (never which firms): its own firm
+    and staff."""
+    return user.is_staff or is_requester(user, need)
+
+
 def can_edit_need(user: User, need: Need) -> bool:
     return is_requester(user, need) and need.status in NEED_EDITABLE
 
@@ -451,6 +457,7 @@ def init_app(app: Flask) -> None:
         can_cancel_need=can_cancel_need,
         can_moderate_need=can_moderate_need,
         can_read_moderation=can_read_moderation,
+        can_see_reach=can_see_reach,
         can_compare_offers=can_compare_offers,
         can_offer_on=can_offer_on,
         can_decide_offer=can_decide_offer,

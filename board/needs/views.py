@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     abort,
     current_app,
@@ -23,7 +25,7 @@ from board.forms import attach_error, currency_choices, with_csrf_tokens
 from board.i18n import enum_choices
 from board.matches import services as matches
 from board.models import Need, NeedStatus, User
-from board.needs import bp, services
+from board.needs import bp, reach, services
 from board.needs.forms import BoardFilterForm, NeedForm, language_choices
 from board.offers import services as offers
 from board.offers.contacts import award_contacts
@@ -89,6 +91,7 @@ def mine() -> str:
         "needs/mine.html",
         needs=services.member_needs(user),
         waiting=questions.waiting_questions(user),
+        matched=reach.firms_matched(user),
     )
 
 
@@ -189,9 +192,34 @@ def detail(need_id: int) -> str:
     # People's names, addresses and phones are not part of what the cached page depends on:
     # the award's contacts are read afresh, for an awarded need only.
     contacts = award_contacts(need_id, user) if awarded else None
-    return render_template(
-        "needs/detail.html", title=title, content=with_csrf_tokens(content), contacts=contacts
-    )
+    content = with_reach(with_csrf_tokens(content), need_id, user)
+    return render_template("needs/detail.html", title=title, content=content, contacts=contacts)
+
+
+bp.add_app_template_global(reach.slot, "reach_slot")
+
+# What fills each place the shared part of a need's page leaves for its reach.
+REACH_PARTS = {
+    "forecast": (reach.pending_forecast, "needs/_forecast.html"),
+    "reach": (reach.need_reach, "needs/_reach.html"),
+}
+
+
+def reach_part(kind: str, need_id: int, user: User) -> str:
+    """The reach figures of `kind` for `user`, rendered; nothing for a viewer without them."""
+    count, template = REACH_PARTS[kind]
+    figures = count(need_id, user)
+    return "" if figures is None else render_template(template, **{kind: figures}, viewer=user)
+
+
+def with_reach(content: Markup, need_id: int, user: User) -> Markup:
+    """A need's page with its reach, read afresh, where its shared part left room for it: who
+    was told changes without the page's data changing."""
+    for kind, marker in reach.SLOTS.items():
+        if marker in content:
+            part = rendered_html(partial(reach_part, kind, need_id, user))
+            content = content.replace(marker, part)
+    return content
 
 
 def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:

@@ -22,7 +22,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from board.extensions import db
@@ -169,6 +169,12 @@ def matched_competences(need: Need, member_id: int | None) -> tuple[list[Compete
         return [], 0.0
     wanted = set(match.competence_ids)
     return [c for c in need.competences if c.id in wanted], match.score
+
+
+def matched_firms(need_id: int) -> int:
+    """How many firms a need matched when it opened."""
+    count = select(func.count()).select_from(NeedMatch).where(NeedMatch.need_id == need_id)
+    return db.session.scalar(count) or 0
 
 
 def digest_entries(notification: Notification) -> list[dict[str, Any]]:
@@ -462,6 +468,9 @@ class Composer:
             context["contact"] = requester_contact(need)
         if notification.kind == "award_confirmed" and offer is not None:
             context["contact"] = supplier_contact(offer)
+        # Counted as the e-mail is composed, after the approval that recorded the matches.
+        if notification.kind == "need_approved" and need is not None:
+            context["firms"] = matched_firms(need.id)
         with force_locale(user.locale):
             if need is not None and notification.kind in MATCHED_KINDS:
                 context["facts"] = self.need_facts(need)

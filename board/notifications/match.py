@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select, update
@@ -217,3 +218,80 @@ def fan_out(need_id: int) -> int:
     db.session.commit()
     log.info("Need %s matched %s users", need_id, count)
     return count
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Whom approving a need would tell now: the firms it matches, and their users by how they
+    asked to hear (`off`: they will not be e-mailed)."""
+
+    firms: int
+    users: dict[NotifyMode, int]
+
+
+def sharing_needs(need_ids: Collection[int]) -> Select[tuple[int, int]]:
+    """(need, firm) of the active firms other than each need's own that have one of its
+    competences: `sharing` for several needs at once, each pair once."""
+    return (
+        select(need_competences.c.need_id, member_competences.c.member_id)
+        .join(
+            member_competences,
+            member_competences.c.competence_id == need_competences.c.competence_id,
+        )
+        .join(Need, Need.id == need_competences.c.need_id)
+        .join(Member, Member.id == member_competences.c.member_id)
+        .where(
+            need_competences.c.need_id.in_(need_ids),
+            Member.status == MemberStatus.ACTIVE,
+            Member.id != Need.member_id,
+        )
+        .distinct()
+    )
+
+
+def forecasts(need_ids: Collection[int]) -> dict[int, Forecast]:
+    """`firms_reached` and `users_reached` for each of these needs, in two queries whatever
+    their number."""
+    if not need_ids:
+        return {}
+    pairs = sharing_needs(need_ids).subquery()
+    counted = select(pairs.c.need_id, func.count()).group_by(pairs.c.need_id)
+    firms = {need_id: count for need_id, count in db.session.execute(counted)}
+    # `filter_allows` for many needs: a user without a personal filter, or one whose filter
+    # shares a competence with that need (joined, so the rule is not asked once per user).
+    overlapping = (
+        select(need_competences.c.need_id, user_competences.c.user_id)
+        .join(
+            user_competences,
+            user_competences.c.competence_id == need_competences.c.competence_id,
+        )
+        .where(need_competences.c.need_id.in_(need_ids))
+        .distinct()
+        .subquery()
+    )
+    users = (
+        select(pairs.c.need_id, User.notify, func.count(User.id))
+        .join(User, User.member_id == pairs.c.member_id)
+        .join(Member, Member.id == User.member_id)
+        .outerjoin(
+            overlapping,
+            and_(overlapping.c.need_id == pairs.c.need_id, overlapping.c.user_id == User.id),
+        )
+        .where(
+            reachable(),
+            or_(
+                User.id.not_in(select(user_competences.c.user_id)),
+                overlapping.c.user_id.is_not(None),
+            ),
+        )
+        .group_by(pairs.c.need_id, User.notify)
+    )
+    by_mode: dict[int, dict[NotifyMode, int]] = {
+        need_id: dict.fromkeys(NotifyMode, 0) for need_id in need_ids
+    }
+    for need_id, mode, count in db.session.execute(users):
+        by_mode[need_id][mode] = count
+    return {
+        need_id: Forecast(firms=firms.get(need_id, 0), users=by_mode[need_id])
+        for need_id in need_ids
+    }

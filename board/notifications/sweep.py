@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, cast, exists, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from board.clock import cluster_today, day_bounds, local_hour
 from board.extensions import db
@@ -50,6 +51,19 @@ def due_digest_days(now: datetime) -> list[date]:
     return [latest - timedelta(days=1), latest]
 
 
+def digest_key(day: date) -> str:
+    """The key of the digests of the needs published on `day`, cluster time."""
+    return f"digest:{day.isoformat()}"
+
+
+def digest_lists(need_id: int) -> ColumnElement[bool]:
+    """A digest row whose needs include this one."""
+    if db.session.get_bind().dialect.name == "postgresql":  # pragma: no mutate
+        return cast(Notification.data, JSONB)["need_ids"].contains([need_id])
+    listed = func.json_each(Notification.data, "$.need_ids").table_valued("value")
+    return exists(select(listed.c.value).where(listed.c.value == need_id))
+
+
 def queue_digests(day: date) -> list[int]:
     """One digest row per daily user with matches on needs published that day (not those
     their firm said are not for it); their ids.
@@ -57,7 +71,7 @@ def queue_digests(day: date) -> list[int]:
     The rows of a day are added in one transaction, so a day that has any has them all: later
     sweeps skip it (its unsent rows are the business of the retry and resend rules).
     """
-    key = f"digest:{day.isoformat()}"
+    key = digest_key(day)
     if db.session.scalar(select(exists().where(Notification.key == key))):
         return []
     start, end = day_bounds(day)

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from board.forms import refused, with_reason
 from board.models import Need, Offer, Report
+from board.needs import reach
 from board.needs import services as needs_services
 from board.offers import services as offers_services
 from board.permissions import acting_user, get_or_404, staff_required
@@ -20,7 +21,10 @@ from board.web import carry_out
 @bp.get("/needs")
 @staff_required
 def needs() -> str:
-    return render_template("staff/needs.html", needs=needs_services.pending_needs())
+    waiting = needs_services.pending_needs()
+    return render_template(
+        "staff/needs.html", needs=waiting, forecasts=reach.review_forecasts(waiting)
+    )
 
 
 def need_page(need: Need) -> str:

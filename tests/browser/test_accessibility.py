@@ -18,7 +18,16 @@ from playwright.sync_api import Page, expect
 
 from board.extensions import db
 from board.members.applications import ApplicationData
-from board.models import Attachment, NeedStatus, User
+from board.models import (
+    Attachment,
+    Member,
+    Need,
+    NeedMatch,
+    NeedStatus,
+    NotForUsReason,
+    User,
+    utcnow,
+)
 from board.questions import services as questions
 from board.tokens import Purpose, make_token, unsubscribe_token
 from tests import factories
@@ -98,6 +107,20 @@ class Audit:
             )
 
 
+def say_not_for_us(need: Need, firm: Member, reason: NotForUsReason) -> None:
+    """`firm` matched `need` when it opened, and said it is not for it."""
+    db.session.add(
+        NeedMatch(
+            need_id=need.id,
+            member_id=firm.id,
+            score=1.0,
+            not_for_us_at=utcnow(),
+            not_for_us_reason=reason,
+        )
+    )
+    db.session.commit()
+
+
 def test_pages_for_anonymous_visitors_have_no_serious_violations(
     app: Flask, live_server: str, page: Page
 ) -> None:
@@ -157,6 +180,8 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
         offer = factories.make_offer(own, supplier, supplier_user.id)
         factories.make_offer(own, other, price="98000")
         draft = factories.make_need(firm, user.id, title="A mobile app", status=NeedStatus.DRAFT)
+        # Who the need reached: a matched firm that said it is not for it, and why.
+        say_not_for_us(own, other, NotForUsReason.CAPACITY)
         # A question waits for an answer, and the draft and an offer carry files.
         questions.ask_question(own, db.session.get(User, supplier_user.id), "Remote only?")
         attach_file(need_id=draft.id)
@@ -239,10 +264,15 @@ def test_pages_for_staff_have_no_serious_violations(
         firm = factories.make_member("Odra Software sp. z o.o.")
         member = factories.make_user(firm, email="agnieszka@odra.example")
         pending = factories.make_need(firm, member.id, status=NeedStatus.PENDING)
+        # Approving it would tell nobody: staff are warned.
+        unmatched = factories.make_need(
+            firm, member.id, competences=("java",), status=NeedStatus.PENDING
+        )
         reported = factories.make_need(firm, member.id, title="Cheap developers, no questions")
         reporter = db.session.get(User, member.id)
         # Staff see who asked, and hide questions, answers and clarifications.
-        asker = factories.make_user(factories.make_member("Prosna IT sp. z o.o."))
+        asker_firm = factories.make_member("Prosna IT sp. z o.o.")
+        asker = factories.make_user(asker_firm)
         question = questions.ask_question(reported, db.session.get(User, asker.id), "Why?")
         questions.answer_question(question, reporter, "Because.")
         questions.publish_clarification(reported, reporter, "Remote work is fine.")
@@ -257,7 +287,8 @@ def test_pages_for_staff_have_no_serious_violations(
                 competences=["python"],
             ),
         )
-        pending_id, reported_id = pending.id, reported.id
+        say_not_for_us(reported, asker_firm, NotForUsReason.FIELD)
+        pending_id, reported_id, unmatched_id = pending.id, reported.id, unmatched.id
     audit = Audit(page, live_server)
     sign_in(page, live_server, staff.email, staff.password)
 
@@ -265,6 +296,7 @@ def test_pages_for_staff_have_no_serious_violations(
         "/staff",
         "/staff/needs",
         f"/needs/{pending_id}",
+        f"/needs/{unmatched_id}",
         f"/needs/{reported_id}",
         f"/needs/{reported_id}/offers",
         "/staff/applications",

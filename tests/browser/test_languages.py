@@ -245,13 +245,16 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded_in_each_language(
     expect(own_offer).to_contain_text(money("52000", locale))
     reader.page(supplier_page)
 
+    # A price says what it pays for, in the reader's words.
+    terms = t("%(price)s · %(basis)s", price=money("52000", locale), basis=t("fixed price"))
+
     # The requester reads of the offer in their language, follows the link and awards it.
     received = mailbox.wait_for(2, to=requester.email)[-1]
     offer_sentence = t(
         "%(firm)s sent an offer on your need “%(title)s”: %(price)s, available from %(date)s.",
         firm=SUPPLIER_FIRM,
         title=story.title,
-        price=money("52000", locale),
+        price=terms,
         date=day(available, locale),
     )
     link = reader.email(
@@ -303,7 +306,7 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded_in_each_language(
         has=supplier_page.get_by_role("link", name=story.title)
     )
     expect(row.get_by_role("cell")).to_have_text(
-        [story.title, REQUESTER_FIRM, money("52000", locale), t("accepted"), t("awarded")]
+        [story.title, REQUESTER_FIRM, terms, t("accepted"), t("awarded")]
     )
     reader.page(supplier_page)
 

@@ -223,7 +223,7 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded(
     expect(page).to_have_url(f"{live_server}/offers")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=TITLE))
     expect(row.get_by_role("cell")).to_have_text(
-        [TITLE, REQUESTER_FIRM, "€52,000.00", "accepted", "awarded"]
+        [TITLE, REQUESTER_FIRM, "€52,000.00 · fixed price", "accepted", "awarded"]
     )
 
     assert problems == [], "\n".join(problems)
