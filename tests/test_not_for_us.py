@@ -268,7 +268,9 @@ def test_only_a_matched_firm_may_say_a_need_is_not_for_it(
     with app.app_context():
         token = tokens.not_for_us_token(account.id, need_id)
     assert app.test_client().get(f"/needs/{need_id}/not-for-us?token={token}").status_code == 403
-    assert "Not for us" not in client.get(f"/needs/{need_id}").get_data(as_text=True)
+    # No button leads there from the need's page.
+    need_page = client.get(f"/needs/{need_id}").get_data(as_text=True)
+    assert f'href="/needs/{need_id}/not-for-us"' not in need_page
     assert said(app, need_id) == {} and events(app) == []
 
 

@@ -176,7 +176,10 @@ def test_a_requester_posts_a_need_revises_it_for_staff_and_awards_it(
     # The requester sees two offers in "My needs", compares them and accepts the cheaper one.
     main_nav(page).get_by_role("link", name="My needs").click()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=TITLE))
-    expect(row.get_by_role("cell")).to_have_text([TITLE, "open", re.compile(r"\S"), "2"])
+    # Under its title, how many firms it matched.
+    expect(row.get_by_role("cell")).to_have_text(
+        [re.compile("^" + re.escape(TITLE)), "open", re.compile(r"\S"), "2"]
+    )
     row.get_by_role("link", name=TITLE).click()
     expect(state(page)).to_have_text("open")
     offers = page.get_by_role("region", name=re.compile(r"^Offers"))
