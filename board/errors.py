@@ -22,6 +22,15 @@ class DomainError(Exception):
         self.field = field
 
 
+class Invalid(DomainError):
+    """Several rules refused what was sent at once, each naming its field: a form shows them
+    all in one round."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
 class NotAllowed(DomainError):
     """The user may not do this."""
 

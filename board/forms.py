@@ -39,7 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from board.errors import DomainError
+from board.errors import DomainError, Invalid
 from board.models import CURRENCIES
 from board.page_cache import SHARED_RENDER
 from board.web import carry_out
@@ -254,12 +254,15 @@ class CompetencesField(SelectMultipleField):
 
 
 def attach_error(form: Form, error: DomainError) -> None:
-    """Show a service's refusal next to its field, or at the top if it names no field."""
-    field = getattr(form, error.field, None) if error.field else None
-    if isinstance(field, Field):
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+    """Show a service's refusal next to its field, or at the top if it names no field; each
+    of several refusals (`Invalid`) in its place. A field the form refused already keeps its
+    own message, which says what to fix first."""
+    for one in error.errors if isinstance(error, Invalid) else [error]:
+        field = getattr(form, one.field, None) if one.field else None
+        if not isinstance(field, Field):
+            flash(one.message, "error")
+        elif not field.errors:
+            field.errors = [one.message]
 
 
 def reason_field(required: bool = True) -> TextAreaField:

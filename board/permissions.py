@@ -23,6 +23,8 @@ from board.models import (
     NEED_CANCELLABLE,
     NEED_EDITABLE,
     NEED_PUBLISHED,
+    NEED_REPOSTABLE,
+    NEED_SUBMITTABLE,
     Attachment,
     Clarification,
     Member,
@@ -175,6 +177,25 @@ def can_see_reach(user: User, need: Need) -> bool:
 
 def can_edit_need(user: User, need: Need) -> bool:
     return is_requester(user, need) and need.status in NEED_EDITABLE
+
+
+def can_submit_need(user: User, need: Need) -> bool:
+    return is_requester(user, need) and need.status in NEED_SUBMITTABLE
+
+
+def can_copy_need(user: User, need: Need) -> bool:
+    """A new draft from any of the firm's needs, whatever became of it."""
+    return is_requester(user, need)
+
+
+def can_repost_need(user: User, need: Need) -> bool:
+    """A need that ended without an award, posted again for review in one step."""
+    return is_requester(user, need) and need.status in NEED_REPOSTABLE
+
+
+def can_extend_deadline(user: User, need: Need) -> bool:
+    """An open need's offers may be taken for longer (never for less: firms plan by it)."""
+    return is_requester(user, need) and need.status == NeedStatus.OPEN
 
 
 def can_cancel_need(user: User, need: Need) -> bool:
@@ -455,6 +476,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         can_edit_need=can_edit_need,
         can_cancel_need=can_cancel_need,
+        can_submit_need=can_submit_need,
+        can_copy_need=can_copy_need,
+        can_repost_need=can_repost_need,
+        can_extend_deadline=can_extend_deadline,
         can_moderate_need=can_moderate_need,
         can_read_moderation=can_read_moderation,
         can_see_reach=can_see_reach,

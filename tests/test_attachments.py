@@ -682,12 +682,17 @@ def test_only_the_needs_firm_adds_files_and_only_while_it_may_edit_the_need(
     requester = signed_in(app, scene.requester)
     assert upload(requester, open_path, "x.pdf", PDF).status_code == 403
     assert "Add a file" not in requester.get(f"/needs/{scene.open_need}").get_data(as_text=True)
-    for status in (NeedStatus.CHANGES_REQUESTED, NeedStatus.REJECTED):
+    for status in (NeedStatus.CHANGES_REQUESTED, NeedStatus.REJECTED, NeedStatus.PENDING):
         set_need(app, scene.draft, status=status)
         assert upload(requester, draft, f"{status}.pdf", PDF).status_code == 302
-    set_need(app, scene.draft, status=NeedStatus.PENDING)
-    assert upload(requester, draft, "pending.pdf", PDF).status_code == 403
-    assert [row[0] for row in stored(app)] == ["changes_requested.pdf", "rejected.pdf"]
+    for status in (NeedStatus.HIDDEN, NeedStatus.CANCELLED):
+        set_need(app, scene.draft, status=status)
+        assert upload(requester, draft, f"{status}.pdf", PDF).status_code == 403
+    assert [row[0] for row in stored(app)] == [
+        "changes_requested.pdf",
+        "rejected.pdf",
+        "pending.pdf",
+    ]
 
 
 def test_only_the_offers_firm_adds_files_while_its_offer_is_in_the_running(

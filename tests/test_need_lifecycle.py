@@ -287,11 +287,11 @@ def test_an_impossible_transition_is_refused_with_a_message_and_changes_nothing(
     assert mailbox.messages == []
 
 
-def test_a_need_under_review_or_published_cannot_be_edited(
+def test_a_need_staff_decided_on_cannot_be_edited(
     app: Flask, client: FlaskClient, auth: AuthActions, cluster: Cluster
 ) -> None:
     auth.login(cluster.requester.email, cluster.requester.password)
-    for state in (NeedStatus.PENDING, NeedStatus.OPEN):
+    for state in (NeedStatus.OPEN, NeedStatus.HIDDEN, NeedStatus.CLOSED, NeedStatus.CANCELLED):
         need_id = need_in(app, cluster, state)
         assert client.get(f"/needs/{need_id}/edit").status_code == 403
         data = {**NEED_FORM, "offer_deadline": deadline(5)}

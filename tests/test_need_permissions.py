@@ -85,7 +85,7 @@ for state in ("draft", "pending", "changes_requested", "rejected", "cancelled", 
 # Editing: firm A, while the need is editable; 403 to those who see the need, 404 to the others.
 row("GET", "/needs/{draft}/edit", requester=200, supplier=404, other=404, staff=403)
 row("GET", "/needs/{open}/edit", requester=403, supplier=403, other=403, staff=403)
-row("POST", "/needs/{pending}/edit", requester=403, supplier=404, other=404, staff=403)
+row("POST", "/needs/{pending}/edit", requester=200, supplier=404, other=404, staff=403)
 row("POST", "/needs/{open}/edit", requester=403, supplier=403, other=403, staff=403)
 
 # Submitting for review.

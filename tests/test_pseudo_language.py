@@ -386,6 +386,8 @@ def build_world(mailbox: Mailbox) -> World:
         open_need, anna, c.said("Call Agnieszka on her private number.")
     )
     questions.hide_clarification(hidden_clarification, staff, c.said("A private number."))
+    # Offers taken for longer: the firms that offered or asked are told.
+    needs.extend_deadline(open_need, anna, open_need.offer_deadline + timedelta(days=7))
 
     # Open, with a declined offer and a withdrawn one.
     second = c.published(

@@ -60,6 +60,7 @@ from tests.conftest import AuthActions, csrf_token
 ROLES = ("anonymous", "member_a", "member_b", "staff")
 NEW_PASSWORD = "a brand new passphrase"
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
+IN_TWO_MONTHS = (date.today() + timedelta(days=60)).isoformat()
 # The largest id the URL converter accepts: a well-formed address of nothing.
 MISSING_ID = 2**31 - 1
 
@@ -312,8 +313,11 @@ case("GET", DETAIL, "/needs/{suspended_open}", a=404, b=404, staff=200)
 EDIT = "/needs/<id:need_id>/edit"
 case("GET", EDIT, "/needs/{draft}/edit", a=200, b=404, staff=403)
 case("POST", EDIT, "/needs/{draft}/edit", a=w(302), b=404, staff=403, data=NEED_FORM)
+# Waiting for review, a need is still its firm's to change: it stays in the queue.
+case("GET", EDIT, "/needs/{pending}/edit", a=200, b=404, staff=403)
+case("POST", EDIT, "/needs/{pending}/edit", a=w(302), b=404, staff=403, data=NEED_FORM)
 for method in ("GET", "POST"):
-    for state, seen_by_b in (("pending", False), ("open", True), ("hidden", False)):
+    for state, seen_by_b in (("open", True), ("hidden", False)):
         case(
             method,
             EDIT,
@@ -339,6 +343,38 @@ case("POST", CANCEL, "/needs/{open}/cancel", a=w(302), b=403, staff=403)
 case("POST", CANCEL, "/needs/{hidden}/cancel", a=403, b=404, staff=403)
 case("POST", CANCEL, "/needs/{c_open}/cancel", a=403, b=403, staff=403)
 case("POST", CANCEL, "/needs/{cancelled}/cancel", a=403, b=403, staff=403)
+
+# A new draft from any of the firm's needs, whatever became of it.
+COPY = "/needs/<id:need_id>/copy"
+for state, seen_by_b in (
+    ("draft", False),
+    ("pending", False),
+    ("open", True),
+    ("hidden", False),
+    ("cancelled", True),
+):
+    case("POST", COPY, f"/needs/{{{state}}}/copy", a=w(302), b=403 if seen_by_b else 404, staff=403)
+case("POST", COPY, "/needs/{c_open}/copy", a=403, b=403, staff=403)
+
+# A need that ended without an award, posted again with a new deadline; a date that cannot be
+# one comes back with its message (200, nothing written).
+REPOST = "/needs/<id:need_id>/repost"
+LATER = {"offer_deadline": IN_TWO_MONTHS}
+PAST = {"offer_deadline": "2020-01-01"}
+case("POST", REPOST, "/needs/{cancelled}/repost", a=w(302), b=403, staff=403, data=LATER)
+case("POST", REPOST, "/needs/{cancelled}/repost", a=200, b=403, staff=403, data=PAST)
+for state, seen_by_b in (("draft", False), ("open", True), ("c_open", True)):
+    answer_b = 403 if seen_by_b else 404
+    case("POST", REPOST, f"/needs/{{{state}}}/repost", a=403, b=answer_b, staff=403, data=LATER)
+
+# An open need's offers taken for longer.
+DEADLINE = "/needs/<id:need_id>/deadline"
+case("POST", DEADLINE, "/needs/{open}/deadline", a=w(302), b=403, staff=403, data=LATER)
+case("POST", DEADLINE, "/needs/{open}/deadline", a=200, b=403, staff=403, data=PAST)
+for state, seen_by_b in (("draft", False), ("cancelled", True), ("c_open", True)):
+    answer_b = 403 if seen_by_b else 404
+    path = f"/needs/{{{state}}}/deadline"
+    case("POST", DEADLINE, path, a=403, b=answer_b, staff=403, data=LATER)
 
 # The offer form: firm A is sent back from its own needs (302, nothing written).
 OFFER_FORM = {
@@ -474,10 +510,8 @@ case("POST", CLARIFY, "/needs/{c_open}/clarifications", a=403, b=403, staff=403,
 PDF_FORM = {"file": Upload("scope.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")}
 ADD_TO_NEED = "/needs/<id:need_id>/attachments"
 case("POST", ADD_TO_NEED, "/needs/{draft}/attachments", a=w(302), b=404, staff=403, data=PDF_FORM)
-for state, seen_by_b in (("pending", False), ("open", True)):
-    answer_b = 403 if seen_by_b else 404
-    path = f"/needs/{{{state}}}/attachments"
-    case("POST", ADD_TO_NEED, path, a=403, b=answer_b, staff=403, data=PDF_FORM)
+case("POST", ADD_TO_NEED, "/needs/{pending}/attachments", a=w(302), b=404, staff=403, data=PDF_FORM)
+case("POST", ADD_TO_NEED, "/needs/{open}/attachments", a=403, b=403, staff=403, data=PDF_FORM)
 ADD_TO_OFFER = "/offers/<id:offer_id>/attachments"
 for offer, a_may, b_may in (
     ("b_offer", 403, w(302)),

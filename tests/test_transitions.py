@@ -376,13 +376,20 @@ def test_a_draft_is_created_edited_and_submitted_by_its_firm(cast: Cast) -> None
         ("need.submitted", cast.requester.id, {}),
     ]
     refused(
-        lambda: needs.update_need(draft, cast.requester, need_data()),
-        "Only a draft, or a need sent back by staff, can be edited.",
-    )
-    refused(
         lambda: needs.submit_need(draft, cast.requester),
         "This need cannot be submitted for review now.",
     )
+    # Waiting for review, it may still change; it stays in the queue, marked as changed.
+    assert needs.changed_in_review([draft.id]) == set()
+    needs.update_need(draft, cast.requester, need_data(title="Four Kotlin developers"))
+    assert (draft.status, draft.title) == (NeedStatus.PENDING, "Four Kotlin developers")
+    assert needs.changed_in_review([draft.id]) == {draft.id}
+    needs.approve_need(draft, cast.staff)
+    refused(
+        lambda: needs.update_need(draft, cast.requester, need_data()),
+        "This need can no longer be edited: staff have decided on it.",
+    )
+    assert draft.title == "Four Kotlin developers"
 
 
 @pytest.mark.parametrize(

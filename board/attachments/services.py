@@ -9,14 +9,33 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, Select, Update, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Update,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import undefer
 
 from board import audit
 from board.attachments.kinds import identify, safe_name
 from board.errors import InvalidFile, InvalidTransition, NotAllowed, size_text
 from board.extensions import db
-from board.models import NEED_EDITABLE, Attachment, Need, Offer, OfferStatus, User
+from board.models import (
+    NEED_EDITABLE,
+    Attachment,
+    Need,
+    Offer,
+    OfferStatus,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 from board.permissions import (
     can_attach_to_need,
     can_attach_to_offer,
@@ -67,6 +86,19 @@ def attach_to_need(need: Need, user: User, upload: Upload) -> Attachment:
     refusal = _("Files can be added to a need only while its firm may edit it.")
     store(attachment, hold, Attachment.need_id == need.id, refusal, user, need_id=need.id)
     return attachment
+
+
+def copy_files(source: Need, copy: Need) -> None:
+    """Give a need made from another the other's files, copied in the database (the bytes
+    never pass through the web process), in the caller's transaction."""
+    columns = ("uploader_id", "filename", "content_type", "size", "sha256", "content")
+    db.session.flush()
+    rows = select(
+        literal(copy.id),
+        *(getattr(Attachment, name) for name in columns),
+        literal(utcnow(), UTCDateTime()),
+    ).where(Attachment.need_id == source.id)
+    db.session.execute(insert(Attachment).from_select(["need_id", *columns, "created_at"], rows))
 
 
 def attach_to_offer(offer: Offer, user: User, upload: Upload) -> Attachment:

@@ -1,7 +1,8 @@
 """A matched firm says a need is not for it, with an optional reason, or takes that back.
 
 It is kept on the firm's match (`NeedMatch.not_for_us_*`). The requester reads how many
-matched firms said so and why, never which (`not_for_us_summary`); staff read which firms too.
+matched firms said so and why, never which (in the need's reach, board/needs/reach.py); staff
+read which firms too.
 A firm that said so gets no reminders about the need, nor the answers and clarifications it
 would get only for having matched (board/notifications).
 """
@@ -9,10 +10,10 @@ would get only for having matched (board/notifications).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from board import audit
@@ -21,14 +22,10 @@ from board.extensions import db
 from board.models import Need, NeedMatch, NeedStatus, NotForUsReason, User, utcnow
 from board.permissions import (
     belongs_to_member,
-    can_read_not_for_us,
     can_see_not_for_us_firms,
     is_matched,
     is_requester,
 )
-
-# A reason count's key when the firm gave none.
-NO_REASON = None
 
 
 @dataclass
@@ -37,9 +34,6 @@ class NotForUs:
 
     # The viewer's firm's own match, if the need matched it.
     own: NeedMatch | None = None
-    # How many said the need is not for them, and why: the requester firm and staff only.
-    count: int = 0
-    reasons: dict[NotForUsReason | None, int] = field(default_factory=dict)
     # Which firms said so, earliest first: staff only.
     firms: Sequence[NeedMatch] = ()
 
@@ -49,21 +43,6 @@ def firm_match(need: Need, member_id: int | None) -> NeedMatch | None:
     if member_id is None:
         return None
     return db.session.get(NeedMatch, (need.id, member_id))
-
-
-def not_for_us_summary(need: Need) -> tuple[int, dict[NotForUsReason | None, int]]:
-    """How many matched firms said the need is not for them, and how many gave each reason
-    (None: no reason given), in the reasons' order; never which firms."""
-    query = (
-        select(NeedMatch.not_for_us_reason, func.count())
-        .where(NeedMatch.need_id == need.id, NeedMatch.not_for_us_at.is_not(None))
-        .group_by(NeedMatch.not_for_us_reason)
-    )
-    counted = {reason: count for reason, count in db.session.execute(query)}
-    reasons = {
-        reason: counted[reason] for reason in (*NotForUsReason, NO_REASON) if reason in counted
-    }
-    return sum(reasons.values()), reasons
 
 
 def declining_firms(need: Need) -> Sequence[NeedMatch]:
@@ -83,9 +62,7 @@ def on_need_page(need: Need, viewer: User) -> NotForUs:
     page = NotForUs()
     if not is_requester(viewer, need):
         page.own = firm_match(need, viewer.member_id)
-    if can_read_not_for_us(viewer, need):
-        page.count, page.reasons = not_for_us_summary(need)
-    if can_see_not_for_us_firms(viewer, need) and page.count:
+    if can_see_not_for_us_firms(viewer, need):
         page.firms = declining_firms(need)
     return page
 

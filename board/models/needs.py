@@ -28,9 +28,14 @@ class NeedStatus(Labelled):
 
 
 # A need its firm may still change, and needs every active member may read.
-NEED_EDITABLE = (NeedStatus.DRAFT, NeedStatus.CHANGES_REQUESTED, NeedStatus.REJECTED)
+# A need its firm may send to staff for review: a draft, or one staff sent back.
+NEED_SUBMITTABLE = (NeedStatus.DRAFT, NeedStatus.CHANGES_REQUESTED, NeedStatus.REJECTED)
+# A need its firm may change: those, and one waiting for review (it stays in the queue).
+NEED_EDITABLE = (*NEED_SUBMITTABLE, NeedStatus.PENDING)
 NEED_PUBLISHED = (NeedStatus.OPEN, NeedStatus.CLOSED, NeedStatus.EXPIRED)
-NEED_CANCELLABLE = (*NEED_EDITABLE, NeedStatus.PENDING, NeedStatus.OPEN)
+NEED_CANCELLABLE = (*NEED_EDITABLE, NeedStatus.OPEN)
+# A need that ended without an award, which its firm may post again in one step.
+NEED_REPOSTABLE = (NeedStatus.CANCELLED, NeedStatus.EXPIRED)
 
 
 class WorkMode(Labelled):

@@ -68,6 +68,14 @@ class NeedForm(FlaskForm):
     work_language = SelectField(_l("Language of work"), default="en")
 
 
+class DeadlineForm(FlaskForm):
+    """A new last day for offers: a need's extended deadline, or a need posted again."""
+
+    offer_deadline = DayField(
+        _l("Offers until"), validators=[DateEntered(_l("Choose the last day for offers."))]
+    )
+
+
 class BoardFilterForm(FlaskForm):
     """The board's query string: read from GET, never changes anything."""
 

@@ -9,14 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from board import audit
+from board.attachments.services import copy_files
 from board.clock import closing_instant, cluster_today
 from board.competences.services import by_slugs
-from board.errors import DomainError, InvalidTransition
+from board.errors import DomainError, Invalid, InvalidTransition
 from board.extensions import db
 from board.jobs import job
 from board.models import (
@@ -24,6 +26,8 @@ from board.models import (
     NEED_CANCELLABLE,
     NEED_EDITABLE,
     NEED_PUBLISHED,
+    NEED_REPOSTABLE,
+    NEED_SUBMITTABLE,
     AuditEvent,
     Competence,
     Member,
@@ -53,7 +57,8 @@ class NeedData:
     title: str
     description: str
     competences: list[str]
-    offer_deadline: date
+    # None only while a form that could not read it is judged (`rule_errors`).
+    offer_deadline: date | None
     currency: str = "EUR"
     # An earlier last day for questions; None: questions close with the offers.
     question_deadline: date | None = None
@@ -66,35 +71,50 @@ class NeedData:
     work_language: str = "en"
 
 
-def check_rules(data: NeedData) -> list[Competence]:
-    """Refuse what a form cannot judge alone; return the competences the need asks for."""
+def rule_errors(data: NeedData) -> tuple[list[DomainError], list[Competence]]:
+    """Every rule `data` breaks that a form cannot judge alone, each naming its field, and
+    the competences it asks for. A value the form could not read (None) is the form's to
+    refuse, so the rules that need it are not asked."""
     today = cluster_today()
+    errors: list[DomainError] = []
+
+    def refuse(message: str, field: str) -> None:
+        errors.append(DomainError(message, field))
+
+    competences = by_slugs(data.competences) if data.competences else []
     if not data.competences:
-        raise DomainError(_("Choose at least one competence."), "competences")
-    competences = by_slugs(data.competences)
-    if len(competences) != len(set(data.competences)):
-        raise DomainError(_("Choose competences from the list."), "competences")
-    if data.offer_deadline <= today:
-        raise DomainError(_("The offer deadline must be tomorrow or later."), "offer_deadline")
-    if data.offer_deadline > today + timedelta(days=365):
-        raise DomainError(_("The offer deadline can be at most one year ahead."), "offer_deadline")
+        refuse(_("Choose at least one competence."), "competences")
+    elif len(competences) != len(set(data.competences)):
+        refuse(_("Choose competences from the list."), "competences")
+    deadline = data.offer_deadline
+    if deadline is not None and deadline <= today:
+        refuse(_("The offer deadline must be tomorrow or later."), "offer_deadline")
+    elif deadline is not None and deadline > today + timedelta(days=365):
+        refuse(_("The offer deadline can be at most one year ahead."), "offer_deadline")
     if data.question_deadline is not None:
         if data.question_deadline < today:
-            raise DomainError(
-                _("The last day for questions cannot be in the past."), "question_deadline"
-            )
-        if data.question_deadline > data.offer_deadline:
-            raise DomainError(
+            refuse(_("The last day for questions cannot be in the past."), "question_deadline")
+        elif deadline is not None and data.question_deadline > deadline:
+            refuse(
                 _("The last day for questions cannot be after the offer deadline."),
                 "question_deadline",
             )
     if data.currency not in CURRENCIES:
-        raise DomainError(_("Choose a currency from the list."), "currency")
+        refuse(_("Choose a currency from the list."), "currency")
     if data.budget_min is not None and data.budget_max is not None:
         if data.budget_min > data.budget_max:
-            raise DomainError(_("The lowest budget cannot be above the highest."), "budget_max")
+            refuse(_("The lowest budget cannot be above the highest."), "budget_max")
     if data.expected_start is not None and data.expected_start < today:
-        raise DomainError(_("The expected start cannot be in the past."), "expected_start")
+        refuse(_("The expected start cannot be in the past."), "expected_start")
+    return errors, competences
+
+
+def check_rules(data: NeedData) -> list[Competence]:
+    """Refuse what a form cannot judge alone, every broken rule at once; return the
+    competences the need asks for."""
+    errors, competences = rule_errors(data)
+    if errors:
+        raise Invalid(errors)
     return competences
 
 
@@ -121,22 +141,136 @@ def _apply(need: Need, data: NeedData, competences: list[Competence]) -> None:
 
 def create_need(member: Member, author: User, data: NeedData) -> Need:
     """Save a new need as a draft of the author's firm."""
-    competences = check_rules(data)
-    need = Need(member=member, author=author, status=NeedStatus.DRAFT)
-    _apply(need, data, competences)
-    db.session.add(need)
-    audit.record("need.created", need, author, title=need.title)
+    need = _new_draft(member, author, data)
     db.session.commit()
     return need
 
 
-def update_need(need: Need, actor: User, data: NeedData) -> None:
-    """Change a need that is a draft, or was sent back by staff."""
-    if need.status not in NEED_EDITABLE:
-        raise InvalidTransition(_("Only a draft, or a need sent back by staff, can be edited."))
+def _new_draft(member: Member, author: User, data: NeedData, **detail: Any) -> Need:
+    """A new draft of the firm, audited with `detail`, in the caller's transaction."""
     competences = check_rules(data)
+    need = Need(member=member, author=author, status=NeedStatus.DRAFT)
+    _apply(need, data, competences)
+    db.session.add(need)
+    audit.record("need.created", need, author, title=need.title, **detail)
+    return need
+
+
+def update_need(need: Need, actor: User, data: NeedData) -> None:
+    """Change a need that is a draft, was sent back by staff, or waits for review (it keeps
+    its place in the queue; staff see it changed since it was submitted)."""
+    refusal = _("This need can no longer be edited: staff have decided on it.")
+    if need.status not in NEED_EDITABLE:
+        raise InvalidTransition(refusal)
+    competences = check_rules(data)
+    # Claimed in the database first: an approval racing this edit either comes after it
+    # (and publishes what was saved) or before it (and the edit is refused).
+    move(need, NEED_EDITABLE, need.status, refusal)
     _apply(need, data, competences)
     audit.record("need.updated", need, actor)
+    db.session.commit()
+
+
+def changed_in_review(need_ids: Sequence[int]) -> set[int]:
+    """Which of these needs waiting for review were edited after they were submitted."""
+    if not need_ids:
+        return set()
+    edited = (
+        select(AuditEvent.target_id)
+        .join(Need, Need.id == AuditEvent.target_id)
+        .where(
+            AuditEvent.target_type == "need",
+            AuditEvent.action == "need.updated",
+            AuditEvent.target_id.in_(need_ids),
+            AuditEvent.created_at > Need.submitted_at,
+        )
+    )
+    return set(db.session.scalars(edited))
+
+
+# A copy's deadline when its original's has passed: the usual time firms get to answer.
+COPY_OFFER_DAYS = 14
+
+
+def copy_data(need: Need, offer_deadline: date | None = None) -> NeedData:
+    """What `need` asked for, as a new need's data; dates that have passed are left out, and
+    the offer deadline is `offer_deadline`, else the original's while it is ahead, else two
+    weeks from today."""
+    today = cluster_today()
+    if offer_deadline is None:
+        ahead = need.offer_deadline > today
+        offer_deadline = need.offer_deadline if ahead else today + timedelta(COPY_OFFER_DAYS)
+    question_deadline = need.question_deadline
+    if question_deadline is not None and not today <= question_deadline <= offer_deadline:
+        question_deadline = None
+    start = need.expected_start
+    return NeedData(
+        title=need.title,
+        description=need.description,
+        competences=[competence.slug for competence in need.competences],
+        offer_deadline=offer_deadline,
+        question_deadline=question_deadline,
+        currency=need.currency,
+        budget_min=need.budget_min,
+        budget_max=need.budget_max,
+        expected_start=start if start is not None and start >= today else None,
+        duration=need.duration,
+        work_mode=need.work_mode,
+        location=need.location,
+        work_language=need.work_language,
+    )
+
+
+def copy_need(need: Need, author: User) -> Need:
+    """A new draft of the author's firm asking for what `need` asked, with the same files."""
+    copy = _new_draft(author.member, author, copy_data(need), copied_from=need.id)
+    copy_files(need, copy)
+    db.session.commit()
+    return copy
+
+
+def repost_need(need: Need, author: User, offer_deadline: date) -> Need:
+    """Post a need that ended without an award again, in one step: a new need with its files
+    and a new deadline, sent for review at once. The old one stays as it ended."""
+    if need.status not in NEED_REPOSTABLE:
+        raise InvalidTransition(_("Only a cancelled or expired need can be posted again."))
+    data = copy_data(need, offer_deadline)
+    copy = _new_draft(author.member, author, data, reposted_from=need.id)
+    copy_files(need, copy)
+    submit_need(copy, author)
+    return copy
+
+
+def extend_deadline(need: Need, actor: User, offer_deadline: date) -> None:
+    """Take offers on an open need until a later day; the firms that offered or asked are
+    told, and reminders are due again before the new deadline."""
+    today = cluster_today()
+    before = need.offer_deadline
+    if offer_deadline <= before:
+        raise DomainError(
+            _("Choose a day after the present deadline, %(date)s.", date=format_date(before)),
+            "offer_deadline",
+        )
+    if offer_deadline > today + timedelta(days=365):
+        raise DomainError(_("The offer deadline can be at most one year ahead."), "offer_deadline")
+    move(
+        need,
+        (NeedStatus.OPEN,),
+        NeedStatus.OPEN,
+        _("Only an open need's deadline can be extended."),
+        offer_deadline=offer_deadline,
+        offers_close_at=closing_instant(offer_deadline),
+        deadline_reminded_at=None,
+        award_reminded_at=None,
+    )
+    event = audit.record(
+        "need.deadline_extended",
+        need,
+        actor,
+        before=before.isoformat(),
+        after=offer_deadline.isoformat(),
+    )
+    announce.deadline_extended(need, event)
     db.session.commit()
 
 
@@ -177,7 +311,7 @@ def submit_need(need: Need, actor: User) -> None:
     if need.offer_deadline <= cluster_today():
         raise DomainError(_("The offer deadline has passed: edit the need and choose a new one."))
     event = transition(
-        need, NEED_EDITABLE, NeedStatus.PENDING, "need.submitted", actor, submitted_at=utcnow()
+        need, NEED_SUBMITTABLE, NeedStatus.PENDING, "need.submitted", actor, submitted_at=utcnow()
     )
     announce.need_submitted(need, event)
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from flask import (
@@ -26,14 +27,18 @@ from board.i18n import enum_choices
 from board.matches import services as matches
 from board.models import Need, NeedStatus, User
 from board.needs import bp, reach, services
-from board.needs.forms import BoardFilterForm, NeedForm, language_choices
+from board.needs.forms import BoardFilterForm, DeadlineForm, NeedForm, language_choices
 from board.offers import services as offers
 from board.offers.contacts import award_contacts
 from board.page_cache import arguments_key, page_cache, rendered_html
 from board.permissions import (
     acting_user,
     can_cancel_need,
+    can_copy_need,
     can_edit_need,
+    can_extend_deadline,
+    can_repost_need,
+    can_submit_need,
     get_or_404,
     login_required,
     member_required,
@@ -121,14 +126,29 @@ def need_data(form: NeedForm) -> services.NeedData:
     )
 
 
+def saved(form: NeedForm) -> services.NeedData | None:
+    """The need's data when the form was sent and every rule holds; otherwise None, with
+    each of the form's and the rules' refusals beside its field, all in one round."""
+    if not form.is_submitted():
+        return None
+    valid = form.validate()
+    # What the form refused is left out of the rules: its own message says what to fix.
+    refused = {name for name in services.NeedData.__dataclass_fields__ if form[name].errors}
+    data = replace(need_data(form), **dict.fromkeys(refused))
+    errors, _competences = services.rule_errors(data)
+    for error in errors:
+        attach_error(form, error)
+    return data if valid and not errors else None
+
+
 @bp.route("/needs/new", methods=["GET", "POST"])
 @member_required
 def new() -> str | Response:
     user = acting_user()
     form = need_form(work_language=user.locale)
-    if form.validate_on_submit():
+    if (data := saved(form)) is not None:
         try:
-            need = services.create_need(user.member, user, need_data(form))
+            need = services.create_need(user.member, user, data)
         except DomainError as exc:
             attach_error(form, exc)
         else:
@@ -161,15 +181,83 @@ def edit(need_id: int) -> str | Response:
         location=need.location,
         work_language=need.work_language,
     )
-    if form.validate_on_submit():
+    if (data := saved(form)) is not None:
         try:
-            services.update_need(need, acting_user(), need_data(form))
+            services.update_need(need, acting_user(), data)
         except DomainError as exc:
             attach_error(form, exc)
         else:
-            flash(_("Your changes are saved."), "success")
+            if need.status == NeedStatus.PENDING:
+                flash(_("Your changes are saved. The need still waits for review."), "success")
+            else:
+                flash(_("Your changes are saved."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, need=need)
+
+
+@bp.post("/needs/<id:need_id>/copy")
+@member_required
+def copy(need_id: int) -> Response:
+    user = acting_user()
+    need = get_or_404(Need, need_id, user)
+    if not can_copy_need(user, need):
+        abort(403)
+    try:
+        draft = services.copy_need(need, user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    flash(
+        _(
+            "This new draft asks for what the need asked. "
+            "Check it, its dates above all, and save it."
+        ),
+        "success",
+    )
+    return redirect(url_for("needs.edit", need_id=draft.id))
+
+
+@bp.post("/needs/<id:need_id>/repost")
+@member_required
+def repost(need_id: int) -> str | Response:
+    user = acting_user()
+    need = get_or_404(Need, need_id, user)
+    if not can_repost_need(user, need):
+        abort(403)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        try:
+            posted = services.repost_need(need, user, form.offer_deadline.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(
+                _("The need is posted again and waits for review by the cluster staff."),
+                "success",
+            )
+            return redirect(url_for("needs.detail", need_id=posted.id))
+    return render_template("needs/deadline.html", form=form, need=need)
+
+
+@bp.post("/needs/<id:need_id>/deadline")
+@member_required
+def deadline(need_id: int) -> str | Response:
+    user = acting_user()
+    need = get_or_404(Need, need_id, user)
+    if not can_extend_deadline(user, need):
+        abort(403)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        try:
+            services.extend_deadline(need, user, form.offer_deadline.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(
+                _("Offers are taken for longer. Firms that offered or asked are told."), "success"
+            )
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/deadline.html", form=form, need=need)
 
 
 @bp.get("/needs/<id:need_id>")
@@ -251,7 +339,7 @@ def need_page(need_id: int, user: User) -> tuple[str, Markup, bool]:
 @member_required
 def submit(need_id: int) -> Response:
     need = get_or_404(Need, need_id, acting_user())
-    if not can_edit_need(acting_user(), need):
+    if not can_submit_need(acting_user(), need):
         abort(403)
     return carry_out(
         lambda: services.submit_need(need, acting_user()),

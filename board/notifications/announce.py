@@ -207,6 +207,21 @@ def following(need: Need) -> list[User]:
     return [user for user in db.session.scalars(query) if user.is_active]
 
 
+def deadline_extended(need: Need, event: AuditEvent) -> None:
+    """Tell the firms that offered on the need (an offer still in the running) or asked about it
+    that offers are taken until a later day: their plans depend on it."""
+    firms = union(
+        select(Offer.member_id).where(
+            Offer.need_id == need.id,
+            Offer.hidden_at.is_(None),
+            Offer.status.in_((OfferStatus.SUBMITTED, OfferStatus.SHORTLISTED)),
+        ),
+        select(Question.member_id).where(Question.need_id == need.id),
+    )
+    query = select(User).where(User.member_id.in_(firms), User.member_id != need.member_id)
+    announce(event, "deadline_extended", db.session.scalars(query.order_by(User.id)), need=need)
+
+
 def question_answered(question: Question, event: AuditEvent) -> None:
     """Tell the firms following the need the published answer (never who asked)."""
     announce(event, "question_answered", following(question.need), need=question.need)

@@ -78,6 +78,7 @@ SUBJECTS = {
     "question_asked": _l("A question about your need: %(title)s"),
     "question_answered": _l("A question was answered on a need you follow: %(title)s"),
     "clarification_published": _l("A clarification on a need you follow: %(title)s"),
+    "deadline_extended": _l("Offers are taken for longer: %(title)s"),
 }
 
 # E-mails that carry a signed link for their recipient's account, made when they are sent.
@@ -463,6 +464,9 @@ class Composer:
         if notification.kind == "offer_changed" and event is not None:
             context["before"] = offer_terms(event.detail.get("before"))
             context["after"] = offer_terms(event.detail.get("after"))
+        if notification.kind == "deadline_extended" and event is not None:
+            context["before"] = date.fromisoformat(event.detail["before"])
+            context["after"] = date.fromisoformat(event.detail["after"])
         # Read as the e-mail is sent: the contact as it is then.
         if notification.kind == "offer_accepted" and need is not None:
             context["contact"] = requester_contact(need)

@@ -64,13 +64,16 @@ def new_row_values() -> dict[str, Any]:
     }
 
 
-def need_key(kind: str, need_id: int) -> str:
-    return f"{kind}:need:{need_id}"
+def need_key(kind: str, need_id: int, round: str = "") -> str:
+    """The key that sends each user one e-mail of `kind` about a need, or one per `round`
+    (a reminder, once for each deadline the need has had)."""
+    return f"{kind}:need:{need_id}" + (f":{round}" if round else "")
 
 
-def add_need_rows(kind: str, need_id: int, user_ids: Iterable[int]) -> list[int]:
-    """One row of `kind` about a need per user (once ever); the ids of those still pending."""
-    key = need_key(kind, need_id)
+def add_need_rows(kind: str, need_id: int, user_ids: Iterable[int], round: str = "") -> list[int]:
+    """One row of `kind` about a need per user (once ever, or once per `round`); the ids of
+    those still pending."""
+    key = need_key(kind, need_id, round)
     add_rows([{"user_id": u, "key": key, "kind": kind, "need_id": need_id} for u in user_ids])
     return pending_ids(Notification.key == key)
 

@@ -121,14 +121,16 @@ def queue_deadline_reminders(now: datetime) -> list[int]:
     days before offers close."""
     soon = now + timedelta(days=current_app.config["REMINDER_DAYS"])
     ids: list[int] = []
-    for need_id in _claim(
+    claimed = _claim(
         Need.deadline_reminded_at,
         now,
         Need.offers_close_at > now,
         Need.offers_close_at <= soon,
         # A need published this close to its deadline was announced moments ago.
         Need.published_at <= now - timedelta(days=1),
-    ):
+    )
+    deadlines = select(Need.id, Need.offer_deadline).where(Need.id.in_(claimed))
+    for need_id, deadline in db.session.execute(deadlines.order_by(Need.id)):
         offered = select(Offer.member_id).where(Offer.need_id == need_id)
         offering_users = set(db.session.scalars(select(User.id).where(User.member_id.in_(offered))))
         users = [
@@ -136,7 +138,8 @@ def queue_deadline_reminders(now: datetime) -> list[int]:
             for user_id in match_recipients(need_id, [NotifyMode.INSTANT, NotifyMode.DAILY])
             if user_id not in offering_users
         ]
-        ids += add_need_rows("deadline_reminder", need_id, users)
+        # Once per deadline: a need whose deadline was extended is reminded of the new one.
+        ids += add_need_rows("deadline_reminder", need_id, users, deadline.isoformat())
     return ids
 
 
@@ -147,7 +150,8 @@ def queue_award_reminders(now: datetime) -> list[int]:
     for need in db.session.scalars(select(Need).where(Need.id.in_(claimed))):
         author = need.author
         users = [author] if author is not None and author.is_active else active_users([need.member])
-        ids += add_need_rows("award_reminder", need.id, [user.id for user in users])
+        user_ids = [user.id for user in users]
+        ids += add_need_rows("award_reminder", need.id, user_ids, need.offer_deadline.isoformat())
     return ids
 
 

@@ -23,7 +23,10 @@ from board.web import carry_out
 def needs() -> str:
     waiting = needs_services.pending_needs()
     return render_template(
-        "staff/needs.html", needs=waiting, forecasts=reach.review_forecasts(waiting)
+        "staff/needs.html",
+        needs=waiting,
+        forecasts=reach.review_forecasts(waiting),
+        changed=needs_services.changed_in_review([need.id for need in waiting]),
     )
 
 
