@@ -1,8 +1,13 @@
-// The competence picker, enhanced: a filter box, the chosen competences as removable chips and
-// a count per area. Progressive enhancement only: the checkboxes are the form and work alone.
+// The competence picker, enhanced: a filter box, the chosen competences as removable chips, a
+// count per area and, where the page asks for it (the need form), how many firms the chosen
+// competences reach. Progressive enhancement only: the checkboxes are the form and work alone.
 "use strict";
 
 (() => {
+  // Wait this long after the last tick before asking how many firms the choice reaches, so
+  // that ticking several boxes in a row asks once.
+  const REACH_DELAY_MS = 250;
+
   // Letters that do not decompose into a base letter and an accent, folded as people type
   // them on a keyboard without them ("lodz" finds "Łódź", "strasse" finds "Straße").
   const OWN_LETTERS = { ł: "l", ß: "ss", đ: "d", ø: "o", æ: "ae", œ: "oe", ı: "i" };
@@ -131,6 +136,75 @@
     });
     tools.hidden = false;
     showChosen();
+
+    const reach = picker.querySelector("[data-reach-url]");
+    if (reach) {
+      followReach(picker, reach, boxes);
+    }
+  }
+
+  // Keep the count of firms the chosen competences reach up to date, from the server.
+  function followReach(picker, region, boxes) {
+    let timer = 0;
+    let asked = 0;
+    let pending = null;
+
+    async function ask() {
+      const number = ++asked;
+      pending?.abort();
+      pending = new AbortController();
+      const url = new URL(region.dataset.reachUrl, window.location.href);
+      for (const box of boxes.filter((b) => b.checked)) {
+        url.searchParams.append("competences", box.value);
+      }
+      let answer;
+      try {
+        const response = await fetch(url, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+          signal: pending.signal,
+        });
+        // A session that ended answers with the sign-in page: keep the last count shown.
+        if (!response.ok || !response.headers.get("Content-Type")?.includes("json")) {
+          return;
+        }
+        answer = await response.json();
+      } catch {
+        return; // Aborted for a newer choice, or offline: the form works without the count.
+      }
+      // Only the answer to the latest choice is shown; an older one may arrive after it.
+      if (number === asked) {
+        show(region, answer);
+      }
+    }
+
+    picker.addEventListener("change", (event) => {
+      if (boxes.includes(event.target)) {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(ask, REACH_DELAY_MS);
+      }
+    });
+    // A browser that restored ticks on going back shows a choice the page was not made for.
+    if (boxes.some((box) => box.checked !== box.defaultChecked)) {
+      ask();
+    }
+  }
+
+  function show(region, answer) {
+    const text = document.createElement("p");
+    text.textContent = answer.text;
+    const parts = [text];
+    if (answer.nearest.length) {
+      const list = document.createElement("ul");
+      for (const competence of answer.nearest) {
+        const item = document.createElement("li");
+        item.textContent = competence.text;
+        list.append(item);
+      }
+      parts.push(list);
+    }
+    region.classList.toggle("reach-warning", answer.warning);
+    region.replaceChildren(...parts);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
