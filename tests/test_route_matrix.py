@@ -300,6 +300,15 @@ NEED_FORM = {
 case("GET", "/needs", a=200, b=200, staff=200)
 case("GET", "/needs/mine", a=200, b=200, staff=403)
 case("GET", "/needs/new", a=200, b=200, staff=403)
+# How many firms the competences picked on the need form reach: for the firms that post needs.
+case(
+    "GET",
+    "/needs/reach",
+    "/needs/reach?competences=kotlin&competences=python",
+    a=200,
+    b=200,
+    staff=403,
+)
 case("POST", "/needs/new", a=w(302), b=w(302), staff=403, data=NEED_FORM)
 DETAIL = "/needs/<id:need_id>"
 for state in ("draft", "pending", "hidden"):

@@ -1,6 +1,7 @@
 """A need's reach, for its requester firm and staff: whom approving it would tell, and, once
 published, the firms it matched, the users told, and what came back (offers, questions, firms
-that said it is not for them, and why: never which firms).
+that said it is not for them, and why: never which firms). On the need form, the firms the
+competences picked so far would reach.
 
 Who is told changes without the need's page changing (e-mails go out, users change how they
 hear), so these figures are read on each view, outside the page's shared part: that part holds
@@ -10,16 +11,21 @@ a placeholder (`slot`) where they go, for the viewers allowed to see them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, ScalarSelect, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from board.clock import cluster_today
 from board.extensions import db
+from board.i18n import competence_name
 from board.models import (
+    Competence,
     Need,
     NeedMatch,
     NotForUsReason,
@@ -30,7 +36,12 @@ from board.models import (
     Question,
     User,
 )
-from board.notifications.match import Forecast, forecasts
+from board.notifications.match import (
+    Forecast,
+    firms_reached,
+    forecasts,
+    nearest_competences,
+)
 from board.notifications.sweep import digest_key, digest_lists
 from board.permissions import can_see_reach, visible_offers, visible_questions
 
@@ -167,3 +178,69 @@ def review_forecasts(needs: Sequence[Need]) -> dict[int, Forecast]:
 def pending_forecast(need_id: int, viewer: User) -> Forecast | None:
     """Whom approving a need would tell now, for staff (two queries); None for anyone else."""
     return forecasts([need_id])[need_id] if viewer.is_staff else None
+
+
+@dataclass(frozen=True)
+class PickedReach:
+    """How many firms a need with the competences picked on its form would match now."""
+
+    # The picked competences the board knows.
+    chosen: int
+    firms: int
+    # When they reach no firm: competences of the same areas that firms have, and how many.
+    nearest: tuple[tuple[Competence, int], ...] = ()
+
+    @property
+    def warning(self) -> bool:
+        """Competences are picked, and a need with them would tell nobody."""
+        return bool(self.chosen) and not self.firms
+
+    @property
+    def text(self) -> str:
+        if not self.chosen:
+            return _("Choose competences to see how many member firms have them.")
+        if self.firms:
+            return ngettext(
+                "%(num)d other member firm has at least one of these competences.",
+                "%(num)d other member firms have at least one of these competences.",
+                self.firms,
+            )
+        if self.nearest:
+            return _(
+                "No other member firm has any of these competences: nobody would be told about "
+                "the need. Firms do have these competences in the same areas:"
+            )
+        return _(
+            "No other member firm has any of these competences: nobody would be told about the "
+            "need. The cluster staff may know firms that have them."
+        )
+
+    def nearest_texts(self) -> list[dict[str, Any]]:
+        """Each nearest competence: its slug, its name in the reader's language, its firms."""
+        found = []
+        for competence, firms in self.nearest:
+            name = competence_name(competence.name)
+            text = ngettext("%(name)s: %(num)d firm", "%(name)s: %(num)d firms", firms, name=name)
+            found.append({"slug": competence.slug, "name": name, "firms": firms, "text": text})
+        return found
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "firms": self.firms,
+            "text": self.text,
+            "warning": self.warning,
+            "nearest": self.nearest_texts(),
+        }
+
+
+def picked_reach(slugs: Iterable[str], member_id: int | None) -> PickedReach:
+    """The firms, other than `member_id`, that a need with these competences would match now
+    (unknown slugs are ignored), and the nearest competences firms have when none would."""
+    # Every competence's slug, read whole: a list sent with thousands of slugs costs no more
+    # than one with a few, and at most every competence is counted. Retired ones count, as a
+    # need that keeps one is matched on it.
+    known = {slug: id_ for slug, id_ in db.session.execute(select(Competence.slug, Competence.id))}
+    wanted = {known[slug] for slug in slugs if slug in known}
+    firms = firms_reached(wanted, member_id)
+    nearest = nearest_competences(wanted, member_id) if wanted and not firms else []
+    return PickedReach(chosen=len(wanted), firms=firms, nearest=tuple(nearest))

@@ -359,3 +359,15 @@ def cancel(need_id: int) -> Response:
         _("The need is cancelled."),
         url_for("needs.detail", need_id=need.id),
     )
+
+
+@bp.get("/needs/reach")
+@member_required
+def competence_reach() -> dict[str, object]:
+    """How many other firms the competences picked on the need form reach now, as JSON: the
+    form asks as one picks (the form's page says it too, for the competences it shows ticked)."""
+    picked = reach.picked_reach(request.args.getlist("competences"), acting_user().member_id)
+    return picked.as_json()
+
+
+bp.add_app_template_global(reach.picked_reach, "picked_reach")

@@ -70,3 +70,13 @@ def confirming(page: Page) -> list[str]:
 
     page.on("dialog", accept)
     return asked
+
+
+def tick_competence(page: Page, name: str, ticked: bool = True) -> None:
+    """Tick (or untick) a competence of the picker by its label, opening its area first: the
+    picker shows an area closed unless it holds a chosen competence. Works with and without
+    the page's script (a closed area opens natively)."""
+    box = page.get_by_label(name, exact=True)
+    if not box.is_visible():
+        page.locator("details.competence-area").filter(has=box).locator("summary").click()
+    box.set_checked(ticked)

@@ -197,6 +197,24 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check("/needs/new sent empty")
+    # The competence picker as its script makes it: a chosen competence's chip, its area's
+    # count and the firms reached; a filter that finds nothing; a choice that reaches nobody.
+    page.goto(f"{live_server}/needs/new")
+    search = page.get_by_label("Find a competence", exact=True)
+    search.fill("kotlin")
+    page.get_by_label("Kotlin", exact=True).check()
+    reach = page.locator(".competence-reach")
+    expect(reach).to_contain_text("2 other member firms")
+    audit.check("/needs/new with a competence chosen")
+    search.fill("no such skill")
+    expect(page.get_by_role("status").filter(has_text="No competence")).to_be_visible()
+    audit.check("/needs/new filtered to nothing")
+    search.fill("")
+    page.get_by_role("button", name="Remove Kotlin", exact=True).click()
+    search.fill("aws")
+    page.get_by_label("AWS", exact=True).check()
+    expect(reach).to_contain_text("No other member firm")
+    audit.check("/needs/new with a competence no other firm has")
     for path in (
         f"/needs/{own_id}",
         f"/needs/{own_id}/offers",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from board.extensions import db
 from board.models import Member, User
 from tests import factories
-from tests.browser.actions import sign_in, sign_out
+from tests.browser.actions import sign_in, sign_out, tick_competence
 from tests.mailbox import Mailbox, text_of
 
 STAFF_EMAIL = "clara@cluster.example"
@@ -39,8 +39,8 @@ def test_staff_invite_a_firm_and_its_first_user_joins(
     page.get_by_label("E-mail of the firm's first user").fill(FIRST_USER)
     # Not the language of the firm's country (Polish): the invitation and the welcome in English.
     page.get_by_label("Language of the invitation").select_option("en")
-    page.get_by_label("Python", exact=True).check()
-    page.get_by_label("Kubernetes", exact=True).check()
+    tick_competence(page, "Python")
+    tick_competence(page, "Kubernetes")
     page.get_by_role("button", name="Add the firm and send the invitation").click()
 
     expect(page.get_by_role("status")).to_contain_text(

@@ -24,7 +24,7 @@ from board.models import Member, Need, NeedStatus, Offer, OfferStatus, User
 from board.needs.services import approve_need, request_changes
 from board.offers.services import OfferData, submit_offer
 from tests import factories
-from tests.browser.actions import confirming, sign_in
+from tests.browser.actions import confirming, sign_in, tick_competence
 from tests.browser.test_procurement_loop import assert_labelled, main_nav, subject, watch
 from tests.mailbox import Mailbox, text_of
 
@@ -82,8 +82,8 @@ def test_a_requester_posts_a_need_revises_it_for_staff_and_awards_it(
     assert_labelled(page)
     page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_label("Description", exact=True).fill(DESCRIPTION)
-    page.get_by_label("Penetration testing", exact=True).check()
-    page.get_by_label("Kubernetes", exact=True).check()
+    tick_competence(page, "Penetration testing")
+    tick_competence(page, "Kubernetes")
     page.get_by_label("Offers until", exact=True).fill((today + timedelta(days=5)).isoformat())
     page.get_by_label("Budget from", exact=True).fill("15000")
     page.get_by_label("Budget up to", exact=True).fill("25000")

@@ -27,7 +27,13 @@ from board.clock import cluster_today
 from board.extensions import db
 from board.models import Need, NeedStatus, Offer, OfferStatus, User
 from tests import factories
-from tests.browser.actions import choose_language, confirming, fill_sign_in, sign_in
+from tests.browser.actions import (
+    choose_language,
+    confirming,
+    fill_sign_in,
+    sign_in,
+    tick_competence,
+)
 from tests.browser.languages import LANGUAGES, NEED_LINK, Reader, Words
 from tests.browser.test_procurement_loop import assert_labelled, watch
 from tests.mailbox import Mailbox, text_of
@@ -144,8 +150,8 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded_in_each_language(
     assert_labelled(requester_page)
     requester_page.get_by_label(t("Title"), exact=True).fill(story.title)
     requester_page.get_by_label(t("Description"), exact=True).fill(story.description)
-    requester_page.get_by_label(t("Penetration testing"), exact=True).check()
-    requester_page.get_by_label(t("Kubernetes"), exact=True).check()
+    tick_competence(requester_page, t("Penetration testing"))
+    tick_competence(requester_page, t("Kubernetes"))
     requester_page.get_by_label(t("Offers until"), exact=True).fill(deadline.isoformat())
     requester_page.get_by_label(t("Budget from"), exact=True).fill("40000")
     requester_page.get_by_label(t("Budget up to"), exact=True).fill("60000")

@@ -22,7 +22,7 @@ from board.clock import cluster_today
 from board.extensions import db
 from board.models import Need, NeedStatus, Offer, OfferStatus
 from tests import factories
-from tests.browser.actions import sign_in, sign_out
+from tests.browser.actions import sign_in, sign_out, tick_competence
 from tests.browser.test_pages import UNLABELLED_CONTROLS
 from tests.mailbox import Mailbox, html_of, text_of
 
@@ -104,8 +104,8 @@ def test_a_need_is_posted_reviewed_offered_on_and_awarded(
     assert_labelled(page)
     page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_label("Description", exact=True).fill(DESCRIPTION)
-    page.get_by_label("Kotlin", exact=True).check()
-    page.get_by_label("Kubernetes", exact=True).check()
+    tick_competence(page, "Kotlin")
+    tick_competence(page, "Kubernetes")
     page.get_by_label("Offers until", exact=True).fill(deadline.isoformat())
     page.get_by_label("Budget from", exact=True).fill("40000")
     page.get_by_label("Budget up to", exact=True).fill("60000")
