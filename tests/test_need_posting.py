@@ -178,11 +178,11 @@ def test_a_field_the_form_refused_keeps_its_own_message(app: Flask, cast: Cast) 
 def test_required_fields_are_marked_and_say_so(app: Flask, cast: Cast) -> None:
     page = signed_in(app, cast.requester).get("/needs/new").get_data(as_text=True)
     assert "Fields marked with an asterisk are required." in page
+    mark = '<span class="required-mark" aria-hidden="true"> *</span>'
     for name, label in (("title", "Title"), ("description", "Description")):
-        assert (
-            f'<label for="{name}">{label}<span class="required-mark" aria-hidden="true"> *' in page
-        )
+        assert f'<label for="{name}">{label}</label>{mark}' in page
         assert re.search(rf'<(input|textarea)[^>]*id="{name}"[^>]*required', page)
+    assert '<legend>Competences needed<span class="required-mark" aria-hidden="true"> *' in page
     assert '<label for="duration">Expected duration</label>' in page
 
 

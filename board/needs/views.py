@@ -157,7 +157,7 @@ def new() -> str | Response:
                 "success",
             )
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, need=None)
+    return need_form_page(form, None)
 
 
 @bp.route("/needs/<id:need_id>/edit", methods=["GET", "POST"])
@@ -192,7 +192,14 @@ def edit(need_id: int) -> str | Response:
             else:
                 flash(_("Your changes are saved."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, need=need)
+    return need_form_page(form, need)
+
+
+def need_form_page(form: NeedForm, need: Need | None) -> str:
+    """The need form, with whom the competences it shows ticked would reach: counted here, so
+    the form says it without JavaScript too."""
+    picked = reach.picked_reach(form.competences.data or [], acting_user().member_id)
+    return render_template("needs/form.html", form=form, need=need, picked=picked)
 
 
 @bp.post("/needs/<id:need_id>/copy")
@@ -368,6 +375,3 @@ def competence_reach() -> dict[str, object]:
     form asks as one picks (the form's page says it too, for the competences it shows ticked)."""
     picked = reach.picked_reach(request.args.getlist("competences"), acting_user().member_id)
     return picked.as_json()
-
-
-bp.add_app_template_global(reach.picked_reach, "picked_reach")

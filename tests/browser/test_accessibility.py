@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from board.audit import record
 from board.extensions import db
 from board.members.applications import ApplicationData
 from board.models import (
@@ -180,6 +181,10 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
         offer = factories.make_offer(own, supplier, supplier_user.id)
         factories.make_offer(own, other, price="98000")
         draft = factories.make_need(firm, user.id, title="A mobile app", status=NeedStatus.DRAFT)
+        # A need that ended without an award can be posted again.
+        expired = factories.make_need(
+            firm, user.id, title="A data warehouse", status=NeedStatus.EXPIRED, deadline_in_days=-40
+        )
         # Who the need reached: a matched firm that said it is not for it, and why.
         say_not_for_us(own, other, NotForUsReason.CAPACITY)
         # A question waits for an answer, and the draft and an offer carry files.
@@ -187,6 +192,7 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
         attach_file(need_id=draft.id)
         attach_file(offer_id=offer.id)
         own_id, draft_id, supplier_slug = own.id, draft.id, supplier.slug
+        expired_id, own_deadline = expired.id, own.offer_deadline
     audit = Audit(page, live_server)
     sign_in(page, live_server, user.email, user.password)
 
@@ -228,9 +234,16 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
         "/member/invite",
         "/account",
         "/account/password",
+        f"/needs/{expired_id}",
     ):
         audit.visit(path)
     audit.visit("/staff", status=403)
+    # Offers taken for longer, asked for a day that is not later: the form comes back.
+    page.goto(f"{live_server}/needs/{own_id}")
+    page.get_by_label("Offers until", exact=True).fill(own_deadline.isoformat())
+    page.get_by_role("button", name="Extend the deadline").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(f"/needs/{own_id}/deadline with a day that is not later")
 
     audit.assert_clean()
 
@@ -282,6 +295,9 @@ def test_pages_for_staff_have_no_serious_violations(
         firm = factories.make_member("Odra Software sp. z o.o.")
         member = factories.make_user(firm, email="agnieszka@odra.example")
         pending = factories.make_need(firm, member.id, status=NeedStatus.PENDING)
+        # Changed by its firm while it waits: the queue says so.
+        record("need.updated", pending, db.session.get(User, member.id))
+        db.session.commit()
         # Approving it would tell nobody: staff are warned.
         unmatched = factories.make_need(
             firm, member.id, competences=("java",), status=NeedStatus.PENDING
@@ -310,9 +326,10 @@ def test_pages_for_staff_have_no_serious_violations(
     audit = Audit(page, live_server)
     sign_in(page, live_server, staff.email, staff.password)
 
+    audit.visit("/staff/needs")
+    expect(page.get_by_text("changed since submitted")).to_have_count(1)
     for path in (
         "/staff",
-        "/staff/needs",
         f"/needs/{pending_id}",
         f"/needs/{unmatched_id}",
         f"/needs/{reported_id}",

@@ -286,3 +286,67 @@ def test_without_scripts_one_ticks_saves_and_the_form_counts_the_firms(
     expect(page.get_by_label("Kubernetes", exact=True)).to_be_checked()
     expect(reach).to_have_text(reaching(2))
     assert page_width(page) <= PHONE["width"]
+
+
+def test_on_a_phone_the_form_shows_every_error_at_once_beside_its_field_and_in_a_summary(
+    app: Flask, cast: Cast, live_server: str, page: Page
+) -> None:
+    problems = watch(page)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, cast.requester.email, cast.requester.password)
+    page.goto(f"{live_server}/needs/new")
+    # The required fields say so, beside their labels.
+    expect(page.get_by_text("Fields marked with an asterisk are required.")).to_be_visible()
+    marked = page.locator(".required-mark").evaluate_all(
+        "(marks) => marks.map((mark) => (mark.previousElementSibling || mark.parentElement)"
+        + ".textContent.replace('*', '').trim())"
+    )
+    assert marked == ["Title", "Description", "Competences needed", "Offers until"]
+
+    page.get_by_label("Title", exact=True).fill("Go")
+    with app.app_context():
+        today = cluster_today().isoformat()
+    page.get_by_label("Offers until", exact=True).fill(today)
+    page.get_by_label("Budget from", exact=True).fill("9000")
+    page.get_by_label("Budget up to", exact=True).fill("100")
+    page.get_by_role("button", name="Save the draft").click()
+
+    summary = page.locator(".errors-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("Please correct these 5 things:")
+    expect(summary.get_by_role("link")).to_have_text(
+        [
+            "Title: Use 5 to 200 characters.",
+            "Description: Describe what you need.",
+            "Competences needed: Choose at least one competence.",
+            "Offers until: The offer deadline must be tomorrow or later.",
+            "Budget up to: The lowest budget cannot be above the highest.",
+        ]
+    )
+    # Each error also stands beside its field, which says it is wrong; what was typed stays.
+    budget = page.get_by_label("Budget up to", exact=True)
+    expect(budget).to_have_attribute("aria-invalid", "true")
+    expect(budget).to_have_accessible_description("The lowest budget cannot be above the highest.")
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Go")
+    expect(page.get_by_label("Budget from", exact=True)).to_have_value("9000")
+    assert page_width(page) <= PHONE["width"]
+    # A link of the summary takes one to the field.
+    summary.get_by_role("link", name="Offers until: The offer deadline").click()
+    expect(page.get_by_label("Offers until", exact=True)).to_be_focused()
+    with app.app_context():
+        assert db.session.scalars(select(Need)).all() == []
+
+    # Mended in one go, it is saved.
+    page.get_by_label("Title", exact=True).fill("Go developers for a payments platform")
+    page.get_by_label("Description", exact=True).fill("Two developers for three months.")
+    tick_competence(page, "Kotlin")
+    page.get_by_label("Offers until", exact=True).fill(cast.deadline)
+    page.get_by_label("Budget up to", exact=True).fill("20000")
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Your need is saved as a draft.")
+    with app.app_context():
+        (need,) = db.session.scalars(select(Need)).all()
+        assert (need.title, need.budget_min, need.budget_max) == (
+            "Go developers for a payments platform", 9000, 20000,
+        )  # fmt: skip
+    assert problems == []

@@ -293,7 +293,9 @@ def test_staff_request_changes_and_the_requester_edits_and_submits_again(
     )
     expect(page.locator("hgroup .badge")).to_have_text("waiting for review")
     expect(page.get_by_role("note")).to_have_count(0)
-    expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
+    # Waiting for review it may still change, but not be submitted twice.
+    expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
 
     with app.app_context():
         need = db.session.get(Need, need_id)
