@@ -7,7 +7,10 @@ and in SQL that PostgreSQL and SQLite answer alike, so both give the same figure
   instants at which each month begins where the cluster is (computed here, in Python);
 - durations are differences of whole seconds since 1970 (`epoch_seconds`);
 - medians and 90th percentiles are taken by nearest rank with `row_number()` and
-  `count()` windows (`spread_of`): PostgreSQL's `percentile_cont` has no SQLite twin.
+  `count()` windows (`spread_columns`): PostgreSQL's `percentile_cont` has no SQLite twin;
+- what came back on each need (its offers, the first of them, its matched firms' answers) is
+  read from its tally (`NeedTally`), which the database keeps from the offers and matches, so a
+  year's figures read one row per need, not its offers and matches.
 
 The rules, as the page states them: a need is *posted* when its firm sent it for review
 (`submitted_at`; a need sent again after changes counts once, when last sent), *approved* when
@@ -34,11 +37,13 @@ from sqlalchemy import (
     Subquery,
     and_,
     case,
+    cast,
     distinct,
     func,
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -53,8 +58,8 @@ from board.models import (
     Member,
     MemberStatus,
     Need,
-    NeedMatch,
     NeedStatus,
+    NeedTally,
     Offer,
     OfferStatus,
     PriceBasis,
@@ -232,8 +237,33 @@ class Spread:
     p90: int | None
 
 
-def spread_of(values: Subquery) -> Spread:
-    """The median and 90th percentile of the column `value` of `values`, by nearest rank.
+def rank_of(value: ColumnElement[Any]) -> ColumnElement[int]:
+    """A value's rank among the values that are not NULL, in ascending order, from 1 (the
+    NULLs are ranked apart: PostgreSQL sorts them last and SQLite first)."""
+    return func.row_number().over(partition_by=value.is_(None), order_by=value)
+
+
+def count_of(value: ColumnElement[Any]) -> ColumnElement[int]:
+    """How many values are not NULL, on every row."""
+    return func.count(value).over()
+
+
+def nearest_rank(total: ColumnElement[int], share: tuple[int, int]) -> ColumnElement[int]:
+    """The rank of a share of `total` values by nearest rank: ceil(total × share), in integers."""
+    above, below = share
+    return (total * number(above) + number(below - 1)) // number(below)
+
+
+def whole(value: ColumnElement[Any]) -> ColumnElement[int]:
+    """A sum of integers as an integer (PostgreSQL's sum of bigints is a numeric)."""
+    return cast(value, BigInteger)
+
+
+def spread_columns(
+    value: ColumnElement[Any], rank: ColumnElement[int], total: ColumnElement[int]
+) -> list[ColumnElement[Any]]:
+    """How many values, their median and their 90th percentile, by nearest rank, from each
+    value's `rank_of` and the `count_of` them.
 
     Nearest rank: of n values in ascending order, the p-th percentile is the value at rank
     ceil(p × n), counting from 1; so the median of 1, 2, 3, 4 is 2 (the lower middle), and
@@ -241,22 +271,27 @@ def spread_of(values: Subquery) -> Spread:
     `row_number()` over the values, the rank sought is integer arithmetic on `count()` over
     them: PostgreSQL and SQLite give the same answer.
     """
-    ranked = select(
-        values.c.value,
-        func.row_number().over(order_by=values.c.value).label("rank"),
-        func.count().over().label("total"),
-    ).subquery()
 
     def at(share: tuple[int, int]) -> ColumnElement[Any]:
-        above, below = share
-        # ceil(total × above / below), in integers.
-        rank = (ranked.c.total * number(above) + number(below - 1)) // number(below)
-        return func.max(case((ranked.c.rank == rank, ranked.c.value)))
+        sought = nearest_rank(total, share)
+        return func.max(case((and_(value.is_not(None), rank == sought), value)))
 
-    total, median, p90 = db.session.execute(
-        select(func.max(ranked.c.total), at(MEDIAN), at(NINETIETH))
-    ).one()
+    return [func.coalesce(func.max(total), number(0)), at(MEDIAN), at(NINETIETH)]
+
+
+def spread(total: int | None, median: int | None, p90: int | None) -> Spread:
     return Spread(int(total or 0), median, p90)
+
+
+def spread_of(values: Subquery) -> Spread:
+    """The median and 90th percentile of the column `value` of `values` (`spread_columns`)."""
+    ranks = select(
+        values.c.value,
+        rank_of(values.c.value).label("rank"),
+        count_of(values.c.value).label("total"),
+    ).subquery()
+    columns = spread_columns(ranks.c.value, ranks.c.rank, ranks.c.total)
+    return spread(*db.session.execute(select(*columns)).one())
 
 
 # The figures -------------------------------------------------------------------------------
@@ -320,28 +355,14 @@ class OffersPerNeed:
     groups: tuple[int, ...]
 
 
-def offers_per_need(period: Period, filters: Filters) -> OffersPerNeed:
-    """How many offers each need published in the period received: median and groups."""
-    per_need = (
-        select(func.count(Offer.id).label("value"))
+def tallied(period: Period, filters: Filters, *columns: Any) -> Select[Any]:
+    """`columns` of the needs published in the period, joined to their tallies (a need without
+    one has had no offer and no match)."""
+    return (
+        select(*columns)
         .select_from(Need)
-        .outerjoin(Offer, and_(Offer.need_id == Need.id, LIVE_OFFER))
+        .outerjoin(NeedTally, NeedTally.need_id == Need.id)
         .where(*published_needs(period, filters))
-        .group_by(Need.id)
-        .subquery()
-    )
-    group = case(
-        *[
-            (per_need.c.value <= number(high), number(index))
-            for index, (_low, high) in enumerate(OFFER_GROUPS)
-            if high is not None
-        ],
-        else_=number(len(OFFER_GROUPS) - 1),
-    )
-    grouped = select(group.label("group")).select_from(per_need).subquery()
-    counts = counted(select(grouped.c.group, func.count()).group_by(grouped.c.group))
-    return OffersPerNeed(
-        spread_of(per_need), tuple(counts.get(index, 0) for index in range(len(OFFER_GROUPS)))
     )
 
 
@@ -358,48 +379,99 @@ class MatchedResponse:
         return self.offered + self.not_for_us + self.silent
 
 
-def matched_response(period: Period, filters: Filters) -> MatchedResponse:
-    """Matched firms that offered, said "not for us" (and did not offer), or said nothing."""
-    answer = case(
-        (Offer.id.is_not(None), number(0)),
-        (NeedMatch.not_for_us_at.is_not(None), number(1)),
-        else_=number(2),
-    )
-    answers = (
-        select(answer.label("answer"))
-        .select_from(NeedMatch)
-        .join(Need, Need.id == NeedMatch.need_id)
-        .outerjoin(
-            Offer,
-            and_(
-                Offer.need_id == NeedMatch.need_id,
-                Offer.member_id == NeedMatch.member_id,
-                LIVE_OFFER,
-            ),
-        )
-        .where(*published_needs(period, filters))
+@dataclass(frozen=True)
+class NeedOutcomes:
+    """What came back on the needs published in the period."""
+
+    offers: OffersPerNeed
+    # Seconds from approval to the first offer, over the needs that received one.
+    first_offer: Spread
+    response: MatchedResponse
+
+
+def need_outcomes(period: Period, filters: Filters) -> NeedOutcomes:
+    """Offers per need (median and groups), time from approval to the first offer (median and
+    90th percentile) and matched firms' answers, over the needs published in the period, in
+    one statement over their tallies."""
+    wait = epoch_seconds(NeedTally.first_offer_at) - epoch_seconds(Need.published_at)
+    needs = tallied(
+        period,
+        filters,
+        func.coalesce(NeedTally.offers, number(0)).label("offers"),
+        wait.label("wait"),
+        func.coalesce(NeedTally.matched, number(0)).label("matched"),
+        func.coalesce(NeedTally.matched_offered, number(0)).label("offered"),
+        func.coalesce(NeedTally.matched_not_for_us, number(0)).label("not_for_us"),
+    ).cte("published")
+
+    # A need has one of a few numbers of offers: the needs with each number, and how many
+    # needs have at most that many. The median is the first number whose running count
+    # reaches the median's rank (nearest rank, as `spread_columns`), with no sort of the needs.
+    per_value = (
+        select(needs.c.offers.label("value"), func.count().label("needs"))
+        .group_by(needs.c.offers)
         .subquery()
     )
-    counts = counted(select(answers.c.answer, func.count()).group_by(answers.c.answer))
-    return MatchedResponse(counts.get(0, 0), counts.get(1, 0), counts.get(2, 0))
+    running = select(
+        per_value,
+        whole(func.sum(per_value.c.needs).over(order_by=per_value.c.value)).label("running"),
+        whole(func.sum(per_value.c.needs).over()).label("total"),
+    ).subquery()
 
+    def offers_at(share: tuple[int, int]) -> ColumnElement[Any]:
+        reached = running.c.running >= nearest_rank(running.c.total, share)
+        return func.min(case((reached, running.c.value)))
 
-def time_to_first_offer(period: Period, filters: Filters) -> Spread:
-    """Seconds from approval to the first offer, over needs published in the period that
-    received one."""
+    def needs_with(low: int, high: int | None) -> ColumnElement[int]:
+        """How many needs had from `low` to `high` offers (no limit: None)."""
+        value = running.c.value
+        inside = value >= number(low) if high is None else value.between(number(low), number(high))
+        return func.coalesce(func.sum(case((inside, running.c.needs), else_=number(0))), number(0))
+
+    offers = select(
+        func.coalesce(func.max(running.c.total), number(0)).label("count"),
+        offers_at(MEDIAN).label("median"),
+        offers_at(NINETIETH).label("p90"),
+        *(needs_with(*group).label(f"group{index}") for index, group in enumerate(OFFER_GROUPS)),
+    ).subquery()
     waits = (
         select(
-            (epoch_seconds(func.min(Offer.created_at)) - epoch_seconds(Need.published_at)).label(
-                "value"
-            )
+            needs.c.wait.label("value"),
+            func.row_number().over(order_by=needs.c.wait).label("rank"),
+            func.count().over().label("total"),
         )
-        .select_from(Need)
-        .join(Offer, and_(Offer.need_id == Need.id, LIVE_OFFER))
-        .where(*published_needs(period, filters))
-        .group_by(Need.id, Need.published_at)
+        .where(needs.c.wait.is_not(None))
         .subquery()
     )
-    return spread_of(waits)
+    first_offer = select(
+        *(
+            column.label(name)
+            for column, name in zip(
+                spread_columns(waits.c.value, waits.c.rank, waits.c.total),
+                ("count", "median", "p90"),
+                strict=True,
+            )
+        )
+    ).subquery()
+    answers = select(
+        *(
+            func.coalesce(func.sum(needs.c[name]), number(0)).label(name)
+            for name in ("matched", "offered", "not_for_us")
+        )
+    ).subquery()
+    found = db.session.execute(
+        select(offers, first_offer, answers)
+        .select_from(offers)
+        .join(first_offer, true())
+        .join(answers, true())
+    ).one()
+    groups = tuple(int(found._mapping[f"group{index}"]) for index in range(len(OFFER_GROUPS)))
+    offered, not_for_us = int(found.offered), int(found.not_for_us)
+    return NeedOutcomes(
+        OffersPerNeed(spread(found[0], found[1], found[2]), groups),
+        spread(*found[3 + len(OFFER_GROUPS) : 6 + len(OFFER_GROUPS)]),
+        MatchedResponse(offered, not_for_us, int(found.matched) - offered - not_for_us),
+    )
 
 
 def time_to_award(period: Period, filters: Filters) -> Spread:
@@ -576,36 +648,56 @@ class ActiveMembers:
 
 def active_members(period: Period, filters: Filters) -> ActiveMembers:
     """Firms active in the period; with a country, the firms of that country."""
-    area_only = Filters(area=filters.area)
+    # Needs of the area: a join only when an area is chosen, so that without one the offers
+    # and questions are read from their indexes alone.
+    area = need_filter(Filters(area=filters.area))
+
+    def on_needs(statement: Select[Any], need_id: Any) -> Select[Any]:
+        return statement.join(Need, Need.id == need_id).where(*area) if area else statement
+
     acts: list[Select[Any]] = [
         select(number(0).label("kind"), Need.member_id.label("member_id")).where(
-            within(Need.submitted_at, period), *need_filter(area_only)
+            within(Need.submitted_at, period), *area
         ),
-        select(number(1), Offer.member_id)
-        .join(Need, Need.id == Offer.need_id)
-        .where(LIVE_OFFER, within(Offer.created_at, period), *need_filter(area_only)),
-        select(number(2), Question.member_id)
-        .join(Need, Need.id == Question.need_id)
-        .where(within(Question.created_at, period), *need_filter(area_only)),
+        on_needs(
+            select(number(1), Offer.member_id).where(LIVE_OFFER, within(Offer.created_at, period)),
+            Offer.need_id,
+        ),
+        on_needs(
+            select(number(2), Question.member_id).where(within(Question.created_at, period)),
+            Question.need_id,
+        ),
     ]
     done = union_all(*acts).subquery()
-    firms = select(Member.id).where(Member.country == filters.country)
-    of_country = [done.c.member_id.in_(firms)] if filters.country else []
-    per_kind = counted(
-        select(done.c.kind, func.count(distinct(done.c.member_id)))
-        .where(*of_country)
-        .group_by(done.c.kind)
+    of_country = (
+        [done.c.member_id.in_(select(Member.id).where(Member.country == filters.country))]
+        if filters.country
+        else []
     )
+    # Each firm once for each thing it did: a few thousand rows, read three times below.
+    firms = (
+        select(done.c.kind, done.c.member_id)
+        .where(*of_country)
+        .group_by(done.c.kind, done.c.member_id)
+        .cte("firms")
+    )
+
+    def did(kind: int) -> Any:
+        return select(func.count()).where(firms.c.kind == number(kind)).scalar_subquery()
+
     members = [Member.status == MemberStatus.ACTIVE]
     if filters.country:
         members.append(Member.country == filters.country)
-    anyone, total = db.session.execute(
+    found = db.session.execute(
         select(
-            select(func.count(distinct(done.c.member_id))).where(*of_country).scalar_subquery(),
+            did(0),
+            did(1),
+            did(2),
+            select(func.count(distinct(firms.c.member_id))).scalar_subquery(),
             select(func.count()).select_from(Member).where(*members).scalar_subquery(),
         )
     ).one()
-    return ActiveMembers(per_kind.get(0, 0), per_kind.get(1, 0), per_kind.get(2, 0), anyone, total)
+    return ActiveMembers(*(int(n) for n in found))
 
 
 # What the filters offer ----------------------------------------------------------------

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from babel import Locale, dates, numbers
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from slugify import slugify
 
@@ -136,16 +136,20 @@ class Figures:
         return services.needs_by_month(self.period, self.filters)
 
     @cached_property
+    def outcomes(self) -> services.NeedOutcomes:
+        return services.need_outcomes(self.period, self.filters)
+
+    @property
     def offers(self) -> services.OffersPerNeed:
-        return services.offers_per_need(self.period, self.filters)
+        return self.outcomes.offers
 
-    @cached_property
+    @property
     def response(self) -> services.MatchedResponse:
-        return services.matched_response(self.period, self.filters)
+        return self.outcomes.response
 
-    @cached_property
+    @property
     def first_offer(self) -> Spread:
-        return services.time_to_first_offer(self.period, self.filters)
+        return self.outcomes.first_offer
 
     @cached_property
     def award(self) -> Spread:
@@ -251,16 +255,19 @@ def offers_table(figures: Figures) -> Table:
         for label, needs in zip(labels, found.groups, strict=True)
     ]
     notes = [
-        _(
+        ngettext(
+            "Over the %(needs)s need approved in the period; offers withdrawn by their firm "
+            "are not counted.",
             "Over the %(needs)s needs approved in the period; offers withdrawn by their firm "
             "are not counted.",
+            found.spread.count,
             needs=numbers.format_decimal(found.spread.count, locale=_locale()),
         )
     ]
     if found.spread.median is not None:
         notes.append(
             _(
-                "Median: %(median)s offers per need; 90th percentile: %(p90)s.",
+                "Median of offers per need: %(median)s; 90th percentile: %(p90)s.",
                 median=numbers.format_decimal(found.spread.median, locale=_locale()),
                 p90=numbers.format_decimal(found.spread.p90 or 0, locale=_locale()),
             )
@@ -520,7 +527,7 @@ def members_table(figures: Figures) -> Table:
     notes = [
         _(
             "Member firms that did so in the period (with a country chosen, the firms of that "
-            "country), against the %(members)s member firms active today.",
+            "country), against the member firms active today: %(members)s.",
             members=numbers.format_decimal(found.members, locale=_locale()),
         )
     ]
