@@ -1,7 +1,7 @@
 """Server time of the statistics page for a year over the 100,000-need data set.
 
     flock /tmp/bench.lock .venv/bin/python -m bench.statistics [--runs 100] [--only postgresql]
-        [--explain]
+        [--explain] [--compare]
 
 Needs the data set (`python -m bench.data`); adds to it, once, what a year of statistics
 reads and the data set leaves out: the offers on its published needs (an accepted one on each
@@ -12,7 +12,8 @@ default on the data set's day (2025-11-01 to 2026-11-23: the last twelve full mo
 current one): the view, every query and the template, as a request runs them. Prints p50,
 p95 and the slowest of `--runs` requests after five to warm up, the queries per request and
 the time they took, and each figure's own time; `--explain` prints EXPLAIN (ANALYZE, BUFFERS)
-of each query on PostgreSQL.
+of each query on PostgreSQL. `--compare` (both databases loaded) only checks that PostgreSQL
+and SQLite give the same tables, as CSV, for the period with and without filters.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from bench.data import (
 from board import create_app
 from board.extensions import db
 from board.models import NeedMatch, Offer, Question, User
-from board.statistics import services
+from board.statistics import services, tables
 from board.statistics.services import Filters, Period
 
 STAFF_EMAIL = "staff@bench.example"
@@ -379,14 +380,52 @@ def explain_queries(app: Flask) -> None:
             print("\n" + statement + "\n" + "\n".join(row[0] for row in plan))
 
 
+# The period with and without each filter: both databases must give the same tables.
+COMPARED = (Filters(), Filters(country="PL"), Filters(area="Security"))
+
+
+def tables_of(url: str) -> dict[str, str]:
+    """Every table of the page as its CSV file, for the period with each of COMPARED."""
+    app = app_for(url)
+    found = {}
+    with app.test_request_context("/"):
+        for filters in COMPARED:
+            for name, table in tables.all_tables(tables.Figures(PERIOD, filters)).items():
+                found[f"{name} {filters}"] = tables.as_csv(table)
+        db.engine.dispose()
+    return found
+
+
+def compare(urls: dict[str, str]) -> int:
+    """Say whether PostgreSQL and SQLite give the same tables over the same data."""
+    postgresql, sqlite = tables_of(urls["postgresql"]), tables_of(urls["sqlite"])
+    different = [name for name in postgresql if postgresql[name] != sqlite.get(name)]
+    print(
+        f"{len(postgresql)} tables compared ({len(COMPARED)} filters): "
+        + (f"{len(different)} differ: {', '.join(different)}" if different else "all identical")
+    )
+    for name in different:
+        for ours, theirs in zip(
+            postgresql[name].splitlines(), sqlite[name].splitlines(), strict=False
+        ):
+            if ours != theirs:
+                print(f"  {name}: PostgreSQL {ours!r}, SQLite {theirs!r}")
+    return 1 if different else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--only", choices=("postgresql", "sqlite"))
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--force-activity", action="store_true")
+    parser.add_argument(
+        "--compare", action="store_true", help="only compare the tables of both databases"
+    )
     args = parser.parse_args(argv)
     urls = {"postgresql": POSTGRES_URL, "sqlite": SQLITE_URL}
+    if args.compare:
+        return compare(urls)
     for name, url in urls.items():
         if args.only and name != args.only:
             continue
