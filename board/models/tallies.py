@@ -46,4 +46,6 @@ sa.Index(
 )
 # The firms that sent an offer or asked a question in a period.
 sa.Index("ix_offers_created_at", Offer.created_at, Offer.member_id, Offer.status, Offer.need_id)
+# What a tally counts of a need's offers.
+sa.Index("ix_offers_need_id_status", Offer.need_id, Offer.status, Offer.created_at, Offer.member_id)
 sa.Index("ix_questions_created_at", Question.created_at, Question.member_id, Question.need_id)
