@@ -33,12 +33,14 @@ from board.needs import services as needs
 from board.offers import services as offers
 from tests import factories
 
-Tally = tuple[int, datetime | None, int, int, int]
-ZERO: Tally = (0, None, 0, 0, 0)
+Counts = tuple[int, datetime | None, int, int, int]
+# A need's publication and firm, and its counts.
+Tally = tuple[datetime | None, int, Counts]
+ZERO: Counts = (0, None, 0, 0, 0)
 
 
 def counted() -> dict[int, Tally]:
-    """Every need's tally, counted here from its offers and matches."""
+    """Every need's tally, counted here from the need, its offers and its matches."""
     live: dict[int, list[Offer]] = defaultdict(list)
     for offer in db.session.scalars(select(Offer)):
         if offer.status != OfferStatus.WITHDRAWN:
@@ -48,29 +50,41 @@ def counted() -> dict[int, Tally]:
     for match in db.session.scalars(select(NeedMatch)):
         matches[match.need_id].append(match)
     tallies = {}
-    for need_id in set(live) | set(matches):
-        found = matches[need_id]
+    for need in db.session.scalars(select(Need)):
+        found = matches[need.id]
         offered = [m for m in found if (m.need_id, m.member_id) in offering]
         declined = [m for m in found if m.not_for_us_at and m not in offered]
-        first = min((o.created_at for o in live[need_id]), default=None)
-        tallies[need_id] = (len(live[need_id]), first, len(found), len(offered), len(declined))
-    return {need_id: tally for need_id, tally in tallies.items() if tally != ZERO}
+        first = min((o.created_at for o in live[need.id]), default=None)
+        counts = (len(live[need.id]), first, len(found), len(offered), len(declined))
+        tallies[need.id] = (need.published_at, need.member_id, counts)
+    return {need_id: tally for need_id, tally in tallies.items() if worth_a_tally(tally)}
+
+
+def worth_a_tally(tally: Tally) -> bool:
+    """Published, or with something counted (a need that lost every offer and match, or was
+    never published, may keep a tally of zeros)."""
+    return tally[0] is not None or tally[2] != ZERO
 
 
 def stored() -> dict[int, Tally]:
-    """Every need's tally as the database keeps it (all-zero tallies left out)."""
+    """Every need's tally as the database keeps it."""
     db.session.expire_all()
     tallies = {
-        t.need_id: (t.offers, t.first_offer_at, t.matched, t.matched_offered, t.matched_not_for_us)
+        t.need_id: (
+            t.published_at,
+            t.member_id,
+            (t.offers, t.first_offer_at, t.matched, t.matched_offered, t.matched_not_for_us),
+        )
         for t in db.session.scalars(select(NeedTally))
     }
-    return {need_id: tally for need_id, tally in tallies.items() if tally != ZERO}
+    return {need_id: tally for need_id, tally in tallies.items() if worth_a_tally(tally)}
 
 
-def assert_tallies_right() -> dict[int, Tally]:
+def assert_tallies_right() -> dict[int, Counts]:
+    """That every tally is right; the counts of each."""
     found = stored()
     assert found == counted()
-    return found
+    return {need_id: tally[2] for need_id, tally in found.items()}
 
 
 def offer_data(price: str = "50000") -> offers.OfferData:
@@ -179,7 +193,8 @@ def test_plain_sql_cascades_and_emptied_tables_keep_every_tally_right(app: Flask
         else:
             db.session.execute(delete(NeedMatch))
         db.session.commit()
-        assert assert_tallies_right() == {}
+        # What is left: the published needs, with their offers and without matches.
+        assert set(assert_tallies_right()) == {first.id}
 
 
 def test_the_migration_tallies_the_needs_that_exist_and_comes_down_again(app: Flask) -> None:
@@ -190,12 +205,21 @@ def test_the_migration_tallies_the_needs_that_exist_and_comes_down_again(app: Fl
         need = published(requester, staff)
         offer, _ = offers.submit_offer(need, firm, user_of(firm), offer_data())
         need_id, expected = need.id, (1, offer.created_at, 1, 1, 0)
+        requester_id, sent = requester.id, offer.created_at
         # The migrations alter tables this session has read: its transaction must not hold them.
         db.session.close()
         db.engine.dispose()
         downgrade(revision="19823fec1649")
         upgrade()
         assert assert_tallies_right() == {need_id: expected}
+        # A need published later gets its tally then.
+        firm = db.session.get(Member, requester_id)
+        assert firm is not None
+        draft = factories.make_need(firm, status=NeedStatus.DRAFT)
+        assert draft.id not in assert_tallies_right()
+        draft.published_at = sent
+        db.session.commit()
+        assert assert_tallies_right()[draft.id] == ZERO
 
 
 def test_two_transactions_offering_on_one_need_at_once_are_both_tallied(app: Flask) -> None:
@@ -232,5 +256,5 @@ def test_two_transactions_offering_on_one_need_at_once_are_both_tallied(app: Fla
             one.commit()
             waiting.join(timeout=10)
         assert not errors
-        assert stored()[need_id][:1] == (2,)
+        assert stored()[need_id][2][0] == 2
         assert_tallies_right()

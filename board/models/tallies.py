@@ -1,9 +1,10 @@
 """What the statistics page reads: each need's tally of what came back on it, and indexes that
-let a year of needs, offers and questions be read from the indexes alone.
+let a year of needs, offers, questions and tallies be read from the indexes alone.
 
-The tallies are derived data. The database keeps them, with triggers on `offers` and
+The tallies are derived data. The database keeps them, with triggers on `needs`, `offers` and
 `need_matches` (migration 5d1c7e2a9b30), so every write counts whoever makes it; the board
-never writes them itself. A need with no offer and no match has no tally: read it as zeros.
+never writes them itself. Every published need has one, and so has any need with an offer or
+a match.
 """
 
 from __future__ import annotations
@@ -23,10 +24,26 @@ class NeedTally(db.Model):
     """A need's offers and matches, counted: offers withdrawn by their firm count nowhere."""
 
     __tablename__ = "need_tallies"
+    __table_args__ = (
+        sa.Index(
+            "ix_need_tallies_published_at",
+            "published_at",
+            "member_id",
+            "need_id",
+            "offers",
+            "first_offer_at",
+            "matched",
+            "matched_offered",
+            "matched_not_for_us",
+        ),
+    )
 
     need_id: Mapped[int] = mapped_column(
         sa.ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True
     )
+    # The need's, copied: a period's tallies (and a country's) are read without the needs.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    member_id: Mapped[int]
     # Offers not withdrawn, and when the first of them was sent.
     offers: Mapped[int]
     first_offer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

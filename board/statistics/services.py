@@ -193,16 +193,16 @@ def month_of(column: Any, period: Period) -> ColumnElement[int]:
     )
 
 
-def need_filter(filters: Filters, need: Any = Need) -> list[ColumnElement[bool]]:
-    """Conditions on a need (the Need entity or an alias) for the filters."""
+def need_filter(
+    filters: Filters, member_id: Any = Need.member_id, need_id: Any = Need.id
+) -> list[ColumnElement[bool]]:
+    """Conditions for the filters on a need's firm and id (by default the Need entity's)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.country:
-        conditions.append(
-            need.member_id.in_(select(Member.id).where(Member.country == filters.country))
-        )
+        conditions.append(member_id.in_(select(Member.id).where(Member.country == filters.country)))
     if filters.area:
         conditions.append(
-            need.id.in_(
+            need_id.in_(
                 select(need_competences.c.need_id)
                 .join(Competence, Competence.id == need_competences.c.competence_id)
                 .where(Competence.area == filters.area)
@@ -356,13 +356,11 @@ class OffersPerNeed:
 
 
 def tallied(period: Period, filters: Filters, *columns: Any) -> Select[Any]:
-    """`columns` of the needs published in the period, joined to their tallies (a need without
-    one has had no offer and no match)."""
-    return (
-        select(*columns)
-        .select_from(Need)
-        .outerjoin(NeedTally, NeedTally.need_id == Need.id)
-        .where(*published_needs(period, filters))
+    """`columns` of the tallies of the needs published in the period: every published need has
+    one, with its publication and firm, so the needs themselves are not read."""
+    return select(*columns).where(
+        within(NeedTally.published_at, period),
+        *need_filter(filters, NeedTally.member_id, NeedTally.need_id),
     )
 
 
@@ -393,15 +391,15 @@ def need_outcomes(period: Period, filters: Filters) -> NeedOutcomes:
     """Offers per need (median and groups), time from approval to the first offer (median and
     90th percentile) and matched firms' answers, over the needs published in the period, in
     one statement over their tallies."""
-    wait = epoch_seconds(NeedTally.first_offer_at) - epoch_seconds(Need.published_at)
+    wait = epoch_seconds(NeedTally.first_offer_at) - epoch_seconds(NeedTally.published_at)
     needs = tallied(
         period,
         filters,
-        func.coalesce(NeedTally.offers, number(0)).label("offers"),
+        NeedTally.offers.label("offers"),
         wait.label("wait"),
-        func.coalesce(NeedTally.matched, number(0)).label("matched"),
-        func.coalesce(NeedTally.matched_offered, number(0)).label("offered"),
-        func.coalesce(NeedTally.matched_not_for_us, number(0)).label("not_for_us"),
+        NeedTally.matched.label("matched"),
+        NeedTally.matched_offered.label("offered"),
+        NeedTally.matched_not_for_us.label("not_for_us"),
     ).cte("published")
 
     # A need has one of a few numbers of offers: the needs with each number, and how many
