@@ -81,13 +81,15 @@ stack: install
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app & \
 	wait
 
-# Benchmarks, by hand only (see bench/README.md): the data set, then pages, search, fan-out.
+# Benchmarks, by hand only (see bench/README.md): the data set, then pages, search,
+# statistics, fan-out.
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	@test -x /usr/sbin/smtp-sink || { echo "bench needs postfix's smtp-sink: apt-get install -y --no-install-recommends postfix" >&2; exit 1; }
 	$(BIN)/python -m bench.data
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.statistics
 	$(BIN)/python -m bench.fanout
 
 lint: install-dev
