@@ -6,8 +6,9 @@ and in SQL that PostgreSQL and SQLite answer alike, so both give the same figure
 - a period is days in cluster time; its months are bucketed with a CASE over the UTC
   instants at which each month begins where the cluster is (computed here, in Python);
 - durations are differences of whole seconds since 1970 (`epoch_seconds`);
-- medians and 90th percentiles are taken by nearest rank with `row_number()` and
-  `count()` windows (`spread_columns`): PostgreSQL's `percentile_cont` has no SQLite twin;
+- medians and 90th percentiles are taken by nearest rank, with `row_number()` and `count()`
+  windows (`spread_columns`) or, for the few values of offers per need, running counts of
+  each: PostgreSQL's `percentile_cont` has no SQLite twin;
 - what came back on each need (its offers, the first of them, its matched firms' answers) is
   read from its tally (`NeedTally`), which the database keeps from the offers and matches, so a
   year's figures read one row per need, not its offers and matches.
