@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-dev libmagic catalogs chromium run test mutate stack lint format messages bench
+.PHONY: install install-dev libmagic catalogs chromium run test mutate stack lint format messages bench chartjs
 
 install: libmagic $(VENV)/.installed catalogs
 
@@ -81,13 +81,15 @@ stack: install
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app & \
 	wait
 
-# Benchmarks, by hand only (see bench/README.md): the data set, then pages, search, fan-out.
+# Benchmarks, by hand only (see bench/README.md): the data set, then pages, search,
+# statistics, fan-out.
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	@test -x /usr/sbin/smtp-sink || { echo "bench needs postfix's smtp-sink: apt-get install -y --no-install-recommends postfix" >&2; exit 1; }
 	$(BIN)/python -m bench.data
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.statistics
 	$(BIN)/python -m bench.fanout
 
 lint: install-dev
@@ -108,3 +110,16 @@ messages: install
 	$(BIN)/pybabel -q update -i board/translations/messages.pot -d board/translations \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d board/translations
+
+# Chart.js for the statistics page, committed under static/vendor/chartjs/ (its README says
+# what it is): fetched again from the npm registry by its pinned version, and copied only if it
+# is the very file written down.
+CHARTJS_VERSION := 4.6.2
+CHARTJS_SHA256 := 3f288f4f26882c26b58931fb586a9b4f30370b5de38d69dc005b0bd05b08e113
+chartjs:
+	@command -v npm >/dev/null 2>&1 || { echo "make chartjs needs npm" >&2; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null && \
+	 tar xzf chart.js-$(CHARTJS_VERSION).tgz && \
+	 echo "$(CHARTJS_SHA256)  package/dist/chart.umd.min.js" | sha256sum --check --quiet -) && \
+	cp "$$tmp/package/dist/chart.umd.min.js" "$$tmp/package/LICENSE.md" static/vendor/chartjs/

@@ -115,6 +115,7 @@ FEATURES = (
     "competences",
     "attachments",
     "matches",
+    "statistics",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),

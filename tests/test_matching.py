@@ -639,6 +639,6 @@ def test_matching_a_need_again_adds_no_firm_twice(app: Flask, cluster: Cluster) 
         need = db.session.get_one(Need, need_id)
         matched = select(NeedMatch.member_id).order_by(NeedMatch.member_id)
         before = db.session.scalars(matched).all()
-        assert match.record_matches(need) == []
+        assert match.record_matches(need) == 0
         db.session.commit()
         assert db.session.scalars(matched).all() == before != []

@@ -630,6 +630,8 @@ QUERIES = (
     "/staff/notifications?status=sent&page=2",
     "/staff/audit?action=need.&since=not-a-date",
     "/staff/audit?page=2",
+    "/staff/statistics?from=not-a-date&to=2026-13-45&country=XX&area=nowhere",
+    "/staff/statistics?from=2026-03-01&to=2026-01-01",
     "/no-such-page",
     "/logout",
 )

@@ -51,6 +51,7 @@ from board.models.notifications import (
     NotificationStatus,
     Suppression,
 )
+from board.models.tallies import NeedTally
 
 __all__ = [
     "CURRENCIES",
@@ -72,6 +73,7 @@ __all__ = [
     "Need",
     "NeedMatch",
     "NeedStatus",
+    "NeedTally",
     "Notification",
     "NotificationStatus",
     "NotForUsReason",

@@ -14,7 +14,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    distinct,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from board.extensions import db
 from board.jobs import job
@@ -106,15 +116,21 @@ def users_reached(need: Need) -> dict[NotifyMode, int]:
     return counts
 
 
-def record_matches(need: Need) -> list[NeedMatch]:
-    """Record the active firms, other than the requester, sharing a competence with the need.
+# Matches written per statement: a firm's row has five values, well under the databases'
+# limits on parameters.
+MATCHES_PER_STATEMENT = 1000
+
+
+def record_matches(need: Need) -> int:
+    """Record the active firms, other than the requester, sharing a competence with the need;
+    return how many were recorded.
 
     The score is the share of the need's competences the firm covers. This runs in the
     transaction that opens the need, so the matches are the competences as they were then.
     """
     wanted = {competence.id for competence in need.competences}
     if not wanted:
-        return []
+        return 0
     pairs = db.session.execute(sharing(wanted, need.member_id)).all()
     shared: dict[int, list[int]] = defaultdict(list)
     for member_id, competence_id in pairs:
@@ -122,18 +138,23 @@ def record_matches(need: Need) -> list[NeedMatch]:
     existing = set(
         db.session.scalars(select(NeedMatch.member_id).where(NeedMatch.need_id == need.id))
     )
-    matches = [
-        NeedMatch(
-            need_id=need.id,
-            member_id=member_id,
-            score=len(ids) / len(wanted),
-            competence_ids=sorted(ids),
-        )
+    now = utcnow()
+    rows = [
+        {
+            "need_id": need.id,
+            "member_id": member_id,
+            "score": len(ids) / len(wanted),
+            "competence_ids": sorted(ids),
+            "created_at": now,
+        }
         for member_id, ids in shared.items()
         if member_id not in existing
     ]
-    db.session.add_all(matches)
-    return matches
+    # Many rows to one INSERT: the need's tally (migration 5d1c7e2a9b30) is counted once per
+    # statement, not once per firm.
+    for start in range(0, len(rows), MATCHES_PER_STATEMENT):
+        db.session.execute(insert(NeedMatch).values(rows[start : start + MATCHES_PER_STATEMENT]))
+    return len(rows)
 
 
 def filter_allows(need_id: ColumnElement[int] | int) -> ColumnElement[bool]:

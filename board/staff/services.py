@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from board.clock import cluster_today, day_start
 from board.extensions import db
 from board.models import (
     Application,
@@ -31,8 +32,9 @@ def count(model: type, *conditions: object) -> int:
 
 
 def dashboard_counts(now: datetime | None = None) -> dict[str, int]:
-    """The numbers on the staff dashboard, each with the queue it leads to."""
-    month_start = (now or utcnow()).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The numbers on the staff dashboard, each with the queue it leads to; "this month" is
+    the cluster's month, from its first midnight where the cluster is."""
+    month_start = day_start(cluster_today(now or utcnow()).replace(day=1))
     return {
         "pending_needs": count(Need, Need.status == NeedStatus.PENDING),
         "open_needs": count(Need, Need.status == NeedStatus.OPEN),

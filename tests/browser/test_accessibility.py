@@ -342,6 +342,8 @@ def test_pages_for_staff_have_no_serious_violations(
         "/staff/reports",
         "/staff/notifications",
         "/staff/audit",
+        "/staff/statistics",
+        "/staff/statistics?from=2026-13-01&country=XX",
     ):
         audit.visit(path)
     page.goto(f"{live_server}/needs/{pending_id}")

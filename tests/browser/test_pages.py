@@ -11,10 +11,11 @@ from playwright.sync_api import ConsoleMessage, Error, Page, Request, Response, 
 
 from tests import factories
 from tests.browser.actions import sign_in
+from tests.test_statistics import build_cluster
 
 PAGES = ("/", "/login", "/password/forgot", "/members", "/member", "/account")
 SIGNED_IN_ONLY = ("/members", "/member", "/account")
-STAFF_PAGES = ("/staff", "/staff/members/new", "/staff/notifications")
+STAFF_PAGES = ("/staff", "/staff/members/new", "/staff/notifications", "/staff/statistics")
 TITLE = re.compile(r"\S.* · Cluster procurement board$")
 
 # Records the CSP violations the page reports to itself. Playwright's init scripts are not
@@ -164,6 +165,40 @@ def test_page_for_staff(app: Flask, watch: PageWatch, path: str) -> None:
     sign_in(watch.page, watch.base_url, staff.email, staff.password)
     watch.visit(path)
     expect(watch.page).to_have_url(f"{watch.base_url}{path}")
+    watch.check()
+
+
+# Each chart as drawn: its canvas's size on the page and the numbers of its series.
+CHARTS = """
+() => Array.from(document.querySelectorAll("table[data-chart]")).map((table) => {
+  const canvas = table.closest(".statistics-figure").querySelector(".chart canvas");
+  const chart = canvas && window.Chart.getChart(canvas);
+  const box = canvas ? canvas.getBoundingClientRect() : { width: 0, height: 0 };
+  return {
+    table: table.querySelector("caption").textContent,
+    width: box.width,
+    height: box.height,
+    series: chart ? chart.data.datasets.map((dataset) => dataset.data) : null,
+  };
+})
+"""
+
+
+def test_the_statistics_draw_each_chart_from_its_table_within_the_csp(
+    app: Flask, watch: PageWatch
+) -> None:
+    with app.app_context():
+        staff = build_cluster().staff
+    sign_in(watch.page, watch.base_url, staff.email, staff.password)
+    watch.visit("/staff/statistics?from=2026-01-01&to=2026-03-31")
+    charts = watch.page.evaluate(CHARTS)
+    assert len(charts) == 8, charts
+    assert [c for c in charts if not (c["width"] > 0 and c["height"] > 0 and c["series"])] == []
+    needs = next(c for c in charts if c["table"] == "Needs, month by month")
+    # Posted, approved, awarded, cancelled, expired, for January, February and March.
+    assert needs["series"] == [[4, 1, 4], [3, 2, 2], [0, 2, 1], [0, 0, 1], [0, 0, 1]]
+    # The tables stay in sight, each under its chart.
+    expect(watch.page.get_by_role("table", name="Needs, month by month")).to_be_visible()
     watch.check()
 
 
