@@ -115,6 +115,8 @@ FEATURES = (
     "competences",
     "attachments",
     "matches",
+    "api",
+    "feeds",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),
