@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -36,6 +36,7 @@ from board.offers import services as offers
 from board.pagination import Page
 from board.permissions import acting_user, can_offer_on, can_view_need, get_or_404
 from board.questions import services as questions
+from board.web import external_url
 
 M = TypeVar("M", bound=BaseModel)
 JSON = "application/json"
@@ -117,7 +118,7 @@ def read_query(model: type[M]) -> M | Response:
         given = request.args.getlist(name)
         if not given:
             continue
-        values[name] = given if field.annotation is list[str] else given[-1]
+        values[name] = given if get_origin(field.annotation) is list else given[-1]
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -197,7 +198,7 @@ def need_fields(need: Need) -> dict[str, Any]:
         "location": need.location,
         "work_language": need.work_language,
         "published_at": need.published_at,
-        "url": url_for("needs.detail", need_id=need.id, _external=True),
+        "url": external_url("needs.detail", need_id=need.id),
     }
 
 
