@@ -25,7 +25,6 @@ from board.models import (
     Need,
     NeedStatus,
     Offer,
-    OfferStatus,
     TokenScope,
     User,
     utcnow,
