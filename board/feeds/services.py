@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -158,19 +158,28 @@ def deadlines_ics(user: User) -> bytes:
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     stamp = utcnow()
-    for deadline in calendar_needs(user):
-        need = deadline.need
-        url = external_url("needs.detail", need_id=need.id)
-        days = [
-            (
-                "offers",
-                need.offer_deadline,
-                _("Offers close: %(title)s", title=need.title),
-                _("Offers are taken until %(when)s.", when=closing_text(need.offers_close_at)),
-            )
-        ]
-        if need.question_deadline is not None and need.question_deadline < need.offer_deadline:
-            assert need.questions_close_at is not None
+    events = [
+        _event(deadline, kind, day, summary, when, stamp)
+        for deadline in calendar_needs(user)
+        for kind, day, summary, when in _days(deadline.need)
+    ]
+    for event in sorted(events, key=lambda e: (e.decoded("dtstart"), str(e["uid"]))):
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _days(need: Need) -> list[tuple[str, date, str, str]]:
+    """A need's deadlines: its last day for offers, and for questions when that is earlier."""
+    days = [
+        (
+            "offers",
+            need.offer_deadline,
+            _("Offers close: %(title)s", title=need.title),
+            _("Offers are taken until %(when)s.", when=closing_text(need.offers_close_at)),
+        )
+    ]
+    if need.questions_close_at is not None and need.question_deadline is not None:
+        if need.question_deadline < need.offer_deadline:
             days.append(
                 (
                     "questions",
@@ -182,17 +191,23 @@ def deadlines_ics(user: User) -> bytes:
                     ),
                 )
             )
-        for kind, day, summary, when in days:
-            event = Event()
-            event.add("uid", f"need-{need.id}-{kind}@{_host()}")
-            event.add("dtstamp", stamp)
-            event.add("last-modified", need.updated_at)
-            event.add("dtstart", day)
-            event.add("dtend", day + timedelta(days=1))
-            event.add("summary", summary)
-            event.add("description", f"{when} {deadline.why}\n{url}")
-            event.add("url", url, parameters={"VALUE": "URI"})
-            event.add("transp", "TRANSPARENT")
-            event["location"] = vText(need.member.name)
-            calendar.add_component(event)
-    return calendar.to_ical()
+    return days
+
+
+def _event(
+    deadline: Deadline, kind: str, day: date, summary: str, when: str, stamp: datetime
+) -> Event:
+    need = deadline.need
+    url = external_url("needs.detail", need_id=need.id)
+    event = Event()
+    event.add("uid", f"need-{need.id}-{kind}@{_host()}")
+    event.add("dtstamp", stamp)
+    event.add("last-modified", need.updated_at)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", f"{when} {deadline.why} ({need.member.name})\n{url}")
+    event.add("url", url, parameters={"VALUE": "URI"})
+    # A deadline takes no time in one's day: shown, never "busy".
+    event.add("transp", "TRANSPARENT")
+    return event
