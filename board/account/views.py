@@ -109,7 +109,11 @@ def api_tokens() -> str:
         else:
             form = ApiTokenForm(formdata=None)
     return render_template(
-        "account/tokens.html", form=form, secret=secret, api_tokens=tokens.user_tokens(user)
+        "account/tokens.html",
+        form=form,
+        secret=secret,
+        api_tokens=tokens.user_tokens(user),
+        token_tag=tokens.TOKEN_TAG,
     )
 
 

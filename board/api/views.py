@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 
+from board.account.tokens import TOKEN_TAG
 from board.api import PREFIX, bp, openapi, schemas
 from board.api import docs as docs_reading
 from board.api.auth import (
@@ -274,6 +275,7 @@ def docs() -> str:
         enums=docs_reading.enums(document),
         problems=TITLES,
         rate_limit=current_app.config["API_RATE_LIMIT"],
+        token_tag=TOKEN_TAG,
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from board.clock import cluster_zone
 from board.extensions import db
 from board.i18n import closing_text, competence_name, money
-from board.models import Need, NeedMatch, NeedStatus, Offer, User, utcnow
+from board.models import Need, NeedMatch, NeedStatus, Offer, User
 from board.needs.services import BoardQuery, board_page
 from board.offers.services import LIVE
 from board.permissions import visible_needs
@@ -157,9 +157,8 @@ def deadlines_ics(user: User) -> bytes:
     # Calendars that honour it ask again within the hour.
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    stamp = utcnow()
     events = [
-        _event(deadline, kind, day, summary, when, stamp)
+        _event(deadline, kind, day, summary, when)
         for deadline in calendar_needs(user)
         for kind, day, summary, when in _days(deadline.need)
     ]
@@ -194,14 +193,14 @@ def _days(need: Need) -> list[tuple[str, date, str, str]]:
     return days
 
 
-def _event(
-    deadline: Deadline, kind: str, day: date, summary: str, when: str, stamp: datetime
-) -> Event:
+def _event(deadline: Deadline, kind: str, day: date, summary: str, when: str) -> Event:
     need = deadline.need
     url = external_url("needs.detail", need_id=need.id)
     event = Event()
     event.add("uid", f"need-{need.id}-{kind}@{_host()}")
-    event.add("dtstamp", stamp)
+    # In a published calendar (no METHOD) DTSTAMP is when the event last changed (RFC 5545
+    # 3.8.7.2): the need's last change, so an unchanged calendar keeps its ETag.
+    event.add("dtstamp", need.updated_at)
     event.add("last-modified", need.updated_at)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
