@@ -28,7 +28,7 @@ from board.api.openapi import Response as Answer
 from board.api.problems import TITLES, field_errors, problem
 from board.api.schemas import N_
 from board.competences import services as competences
-from board.errors import DomainError, Invalid, InvalidTransition, NotAllowed
+from board.errors import DomainError, Invalid, NotAllowed
 from board.extensions import limiter
 from board.members import services as members
 from board.models import Need, NeedStatus, Offer, OfferStatus, User
@@ -97,8 +97,7 @@ def refusal(error: DomainError) -> Response:
         return problem(
             422, "validation", error.message, errors=field_errors([(error.field, error.message)])
         )
-    if isinstance(error, InvalidTransition):
-        return problem(409, "conflict", error.message)
+    # InvalidTransition and Conflict: the need or the offer is not in a state for this.
     return problem(409, "conflict", error.message)
 
 
@@ -433,14 +432,8 @@ def create_offer(need_id: int) -> Response:
         return problem(
             409, "conflict", _("Your firm has an offer on this need already: change it instead.")
         )
-    data = offers.OfferData(
-        message=sent.message,
-        price=sent.price,
-        currency=sent.currency,
-        available_from=sent.available_from,
-        reference=sent.reference,
-        price_basis=sent.price_basis,
-    )
+    # The body's fields are the offer's terms, by the same names.
+    data = offers.OfferData(**sent.model_dump())
     try:
         offer, created = offers.submit_offer(need, user.member, user, data)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -479,15 +472,8 @@ def update_offer(offer_id: int) -> Response:
         return problem(
             409, "conflict", _("This offer is withdrawn: send it again on its need instead.")
         )
-    changes = sent.model_dump(exclude_unset=True, exclude_none=True)
-    data = offers.OfferData(
-        message=changes.get("message", offer.message),
-        price=changes.get("price", offer.price),
-        currency=changes.get("currency", offer.currency),
-        available_from=changes.get("available_from", offer.available_from),
-        reference=changes.get("reference", offer.reference),
-        price_basis=changes.get("price_basis", offer.price_basis),
-    )
+    terms = {name: getattr(offer, name) for name in offers.TERMS}
+    data = offers.OfferData(**terms | sent.model_dump(exclude_unset=True, exclude_none=True))
     try:
         offers.submit_offer(offer.need, user.member, user, data)  # type: ignore[arg-type]
     except DomainError as exc:
