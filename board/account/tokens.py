@@ -113,6 +113,8 @@ def note_use(token: ApiToken, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     recent = now - USE_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at >= recent:
+        return
     with db.engine.begin() as connection:
         connection.execute(
             update(ApiToken)

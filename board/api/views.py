@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar, get_origin
 
 from flask import abort, current_app, render_template, request, url_for
@@ -242,6 +243,13 @@ def own_offer(offer_id: int) -> Offer:
 
 # The document and its page ----------------------------------------------------------------
 
+
+@cache
+def document_body(server: str) -> bytes:
+    """The OpenAPI document, made once per process: the operations are declared at import."""
+    return body_of(openapi.document(openapi.OPERATIONS, server))
+
+
 NOT_MODIFIED = N_("Not modified: the ETag sent in If-None-Match is still the body's.")
 
 
@@ -255,8 +263,7 @@ NOT_MODIFIED = N_("Not modified: the ETag sent in If-None-Match is still the bod
     tag="documentation",
 )
 def openapi_document() -> Response:
-    document = openapi.document(openapi.OPERATIONS, request.script_root or "/")
-    body = body_of(document)
+    body = document_body(request.script_root or "/")
     response = Response(body, mimetype=JSON)
     response.set_etag(hashlib.sha256(body).hexdigest())
     response.headers["Cache-Control"] = "public, max-age=300"
