@@ -4,6 +4,7 @@ looks up in the catalogs; names and types are shown as code, the same in every l
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,13 @@ def bounds_of(schema: dict[str, Any]) -> str:
         if option.get("minLength"):
             found.append(f"len ≥ {option['minLength']}")
     return ", ".join(found)
+
+
+def shown_default(schema: dict[str, Any]) -> str:
+    """A default worth showing, as JSON writes it: `"open"`, `1`, `false`."""
+    if schema.get("default") in (None, "", []):
+        return ""
+    return json.dumps(schema["default"])
 
 
 @dataclass
@@ -104,7 +112,7 @@ def operations(document: dict[str, Any]) -> list[Operation]:
                         parameter.get("description", ""),
                         parameter["in"],
                         bounds_of(schema),
-                        repr(schema["default"]) if "default" in schema else "",
+                        shown_default(schema),
                     )
                 )
             body = spec.get("requestBody", {}).get("content", {}).get("application/json", {})

@@ -71,7 +71,7 @@ ERRORS = {
     404: N_("There is nothing here, or the token's user may not see it."),
     409: N_("The need or the offer is not in a state that allows this."),
     415: N_("The body was not sent as application/json."),
-    422: N_("A parameter or a field of the body is not valid: `errors` says which and why."),
+    422: N_("A parameter or a field of the body is not valid: its errors say which and why."),
     429: N_("Too many requests with this token in a short time: wait and try again."),
 }
 HEADERS = {
