@@ -34,6 +34,7 @@ ENVIRONMENT_SETTINGS = (
     "REMINDER_DAYS",
     "INVITE_RATE_LIMIT",
     "INVITE_ADDRESS_RATE_LIMIT",
+    "API_RATE_LIMIT",
 )
 
 # A production deployment must name these explicitly; embedded defaults would be wrong there.
@@ -84,6 +85,8 @@ class Defaults:
     # invitation form together (only those sent count).
     INVITE_RATE_LIMIT = "30 per hour"
     INVITE_ADDRESS_RATE_LIMIT = "3 per day"
+    # Requests one API token may make (those without a valid token count per address).
+    API_RATE_LIMIT = "120 per minute"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

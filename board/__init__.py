@@ -116,6 +116,8 @@ FEATURES = (
     "attachments",
     "matches",
     "statistics",
+    "api",
+    "feeds",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from babel.units import format_unit
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from board.api.problems import is_api_request, problem
 from board.extensions import db
 from board.i18n import browser_locale
 
@@ -63,7 +66,9 @@ def register_error_handlers(app: Flask) -> None:
     from flask_limiter import RateLimitExceeded
 
     @app.errorhandler(RateLimitExceeded)
-    def too_many_requests(error: RateLimitExceeded) -> tuple[str, int]:
+    def too_many_requests(error: RateLimitExceeded) -> tuple[str, int] | Response:
+        if is_api_request():
+            return api_rate_limited()
         # A limit with a message of its own says what was limited.
         if error.limit.error_message and error.description:
             message = error.description
@@ -72,8 +77,10 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=429, message=message), 429
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
         code = error.code or 500
+        if is_api_request():
+            return api_error(error)
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have permission to see this page."),
@@ -96,12 +103,14 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=code, message=message), code
 
     @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> tuple[str, int] | Response:
         # The failed request may have left the session unusable, or the database may be what
         # failed: the page must render without it. It is in the browser's language (the
         # user's own setting would load the user) and rendered without the context
         # processors, which load the signed-in user too.
         db.session.rollback()
+        if is_api_request():
+            return problem(500)
         locale = browser_locale()
         with force_locale(locale):
             message = _("Something went wrong on our side. The error has been logged.")
@@ -118,3 +127,30 @@ def size_text(size: int) -> str:
             break
         value, unit = value / 1024, larger
     return format_unit(value, unit, length="short", format="#,##0.#", locale=get_locale())
+
+
+# The API's errors are problem details, whatever raised them (a URL of no operation too).
+API_PROBLEMS = {401: "invalid-token", 403: "forbidden", 404: "not-found", 422: "validation"}
+
+
+def api_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    # A refusal with a reason of its own (a NUL character) says it; the generic texts are
+    # written for pages.
+    given = error.description if error.description != type(error).description else ""
+    response = problem(code, API_PROBLEMS.get(code), given or "")
+    if code == 405 and (allowed := error.get_headers()):
+        response.headers.extend(header for header in allowed if header[0] == "Allow")
+    return response
+
+
+def api_rate_limited() -> Response:
+    from board.extensions import limiter
+
+    response = problem(
+        429, "rate-limited", _("Too many requests with this token. Wait a minute and try again.")
+    )
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time())))
+    return response

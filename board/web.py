@@ -51,9 +51,10 @@ def keep_out_of_caches(response: Response) -> Response:
     a token of their session. Static files keep their caching.
 
     It asks nothing of the database (not even who is signed in), so it holds for the page
-    that says the database failed too.
+    that says the database failed too. A response that says how it may be kept (the API's
+    reads and the private feeds, revalidated by their ETags) keeps what it says.
     """
-    if request.endpoint != "static":
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

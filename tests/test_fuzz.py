@@ -882,6 +882,7 @@ def get_pages(app: Flask, world: World) -> list[str]:
     """Every page the board answers a GET on, its arguments filled with the world's."""
     arguments = {
         "need_id": str(world.open_id),
+        "offer_id": "1",
         "attachment_id": "1",
         "slug": "spreewerk-digital",
         "token": "x",

@@ -41,6 +41,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from board import tokens
+from board.account import tokens as api_tokens
 from board.attachments import services as attachments
 from board.auth import services as auth
 from board.clock import cluster_today
@@ -64,6 +65,7 @@ from board.models import (
     PriceBasis,
     Question,
     ReportReason,
+    TokenScope,
     User,
     WorkMode,
 )
@@ -88,6 +90,20 @@ NOT_PAGES = {
     "static": "stylesheets, scripts and images",
     "main.healthz": "JSON for the monitoring",
     "attachments.download": "files, sent as downloads",
+    "feeds.needs": "an Atom feed for feed readers (its texts: tests/test_feeds.py)",
+    "feeds.deadlines": "an iCalendar for calendars (its texts: tests/test_feeds.py)",
+    **{
+        f"api.{name}": "JSON for the firms' software"
+        for name in (
+            "openapi_document",
+            "list_needs",
+            "get_need",
+            "list_offers",
+            "get_offer",
+            "list_competences",
+            "list_members",
+        )
+    },
 }
 # The largest id the URL converter accepts: a well-formed address of nothing.
 MISSING_ID = 2**31 - 1
@@ -483,6 +499,13 @@ def build_world(mailbox: Mailbox) -> World:
         row.locale = PSEUDO_LOCALE
     db.session.commit()
 
+    # Software of the firms: API tokens, one used and one revoked, and a user's feeds.
+    used, _secret = api_tokens.create_api_token(anna, c.said("Our CRM"), TokenScope.WRITE)
+    api_tokens.note_use(used)
+    revoked, _secret = api_tokens.create_api_token(anna, c.said("Old script"), TokenScope.READ)
+    api_tokens.revoke_api_token(revoked, anna)
+    api_tokens.reset_feed_token(anna)
+
     invited = db.session.scalar(select(User).where(User.email == "ilse@odra.example"))
     assert invited is not None
     invitation = make_token(invited, Purpose.INVITATION)
@@ -512,6 +535,7 @@ def build_world(mailbox: Mailbox) -> World:
             missing,
         ],
         "report_id": [str(report.id), missing],
+        "token_id": [str(used.id), str(revoked.id), missing],
         "question_id": [
             *(str(i) for i in db.session.scalars(select(Question.id).order_by(Question.id))),
             missing,

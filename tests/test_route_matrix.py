@@ -33,6 +33,7 @@ from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
 from board import tokens
+from board.account import tokens as api_tokens
 from board.extensions import db
 from board.models import (
     Application,
@@ -48,6 +49,7 @@ from board.models import (
     OfferStatus,
     Report,
     ReportReason,
+    TokenScope,
     User,
     utcnow,
 )
@@ -703,6 +705,132 @@ staff_only(
     into="{survivor}",
 )
 
+# Personal API tokens: each user makes and revokes their own; another's is not there for them.
+# A new token is shown on the page that made it (200), never carried in the session.
+case("GET", "/account/tokens", a=200, b=200, staff=200)
+case(
+    "POST",
+    "/account/tokens",
+    a=w(200),
+    b=w(200),
+    staff=w(200),
+    data={"name": "Our CRM", "scope": "write"},
+)
+REVOKE = "/account/tokens/<id:token_id>/revoke"
+case("POST", REVOKE, "/account/tokens/{token_member_a}/revoke", a=w(302), b=404, staff=404)
+case("POST", REVOKE, "/account/tokens/{token_staff}/revoke", a=404, b=404, staff=w(302))
+# The private feeds' addresses, made or made anew on one's account.
+case("POST", "/account/feeds", a=w(302), b=w(302), staff=w(302))
+# The feeds are opened by the secret in their address, whoever holds it; a made-up one, a
+# missing one or one of a firm suspended since finds nothing.
+for feed in ("/feeds/needs.atom", "/feeds/deadlines.ics"):
+    for holder in ("member_a", "member_b", "staff"):
+        everyone("GET", feed, f"{feed}?token={{feed_{holder}}}", 200)
+    for nobody in ("{forged_feed}", "{suspended_feed}", ""):
+        everyone("GET", feed, f"{feed}?token={nobody}", 404)
+
+
+def api(
+    method: str,
+    rule: str,
+    path: str | None = None,
+    *,
+    a: int | Answer,
+    b: int | Answer,
+    staff: int | Answer,
+    token: str = "",
+    body: dict[str, Any] | None = None,
+) -> None:
+    """An operation of the API, each role with its own token (a read and write one, or the
+    kind `token` names: "read", "revoked"); without a token, 401."""
+    data = {**({TOKEN_KIND: token} if token else {}), **(body or {})}
+    case(method, API + rule, path and API + path, anon=401, a=a, b=b, staff=staff, data=data)
+
+
+# The API: a token reads what its user reads on the board, as the pages answer it; a
+# read-only token and a revoked one change nothing.
+API = "/api/v1"
+TOKEN_KIND = "_token"
+everyone("GET", "/api/v1/openapi.json", None, 200)
+everyone("GET", "/api/v1/docs", None, 200)
+for listing in ("/needs", "/competences", "/members"):
+    api("GET", listing, a=200, b=200, staff=200)
+for status in ("draft", "pending", "hidden", "open"):
+    api("GET", "/needs", f"/needs?status={status}&q=Kotlin", a=200, b=200, staff=200)
+api("GET", "/needs", "/needs?competence=no-such-skill", a=422, b=422, staff=422)
+for kind, reads in (("read", 200), ("revoked", 401)):
+    api("GET", "/needs", None, a=reads, b=reads, staff=reads, token=kind)
+API_NEED = "/needs/<id:need_id>"
+for state in ("draft", "pending", "hidden"):
+    api("GET", API_NEED, f"/needs/{{{state}}}", a=200, b=404, staff=200)
+for state in ("open", "c_open", "cancelled"):
+    api("GET", API_NEED, f"/needs/{{{state}}}", a=200, b=200, staff=200)
+api("GET", API_NEED, "/needs/{suspended_open}", a=404, b=404, staff=200)
+api("GET", "/offers", a=200, b=200, staff=403)
+API_OFFER = "/offers/<id:offer_id>"
+api("GET", API_OFFER, "/offers/{b_offer}", a=404, b=200, staff=403)
+api("GET", API_OFFER, "/offers/{a_offer}", a=200, b=404, staff=403)
+api("GET", API_OFFER, "/offers/{hidden_offer}", a=404, b=404, staff=403)
+OFFER_BODY = {
+    "message": "Two seniors, free soon.",
+    "price": "50000",
+    "currency": "EUR",
+    "available_from": IN_A_MONTH,
+}
+SEND = "/needs/<id:need_id>/offers"
+# Firm A has an offer on C's need already: it changes it (PATCH) rather than sending another.
+api("POST", SEND, "/needs/{c_open}/offers", a=409, b=w(201), staff=403, body=OFFER_BODY)
+for kind in ("read", "revoked"):
+    refused = 403 if kind == "read" else 401
+    api(
+        "POST",
+        SEND,
+        "/needs/{c_open}/offers",
+        a=refused,
+        b=refused,
+        staff=refused,
+        token=kind,
+        body=OFFER_BODY,
+    )
+# Firm A's own need; firm B has an offer on it already.
+api("POST", SEND, "/needs/{open}/offers", a=403, b=409, staff=403, body=OFFER_BODY)
+for state in ("draft", "hidden"):
+    api("POST", SEND, f"/needs/{{{state}}}/offers", a=403, b=404, staff=403, body=OFFER_BODY)
+api("POST", SEND, "/needs/{cancelled}/offers", a=403, b=403, staff=403, body=OFFER_BODY)
+api("POST", SEND, "/needs/{suspended_open}/offers", a=404, b=404, staff=403, body=OFFER_BODY)
+NEW_PRICE = {"price": "45000"}
+api("PATCH", API_OFFER, "/offers/{b_offer}", a=404, b=w(200), staff=403, body=NEW_PRICE)
+api("PATCH", API_OFFER, "/offers/{a_offer}", a=w(200), b=404, staff=403, body=NEW_PRICE)
+api("PATCH", API_OFFER, "/offers/{hidden_offer}", a=404, b=404, staff=403, body=NEW_PRICE)
+# Past its need's life an offer no longer changes.
+api("PATCH", API_OFFER, "/offers/{cancelled_offer}", a=404, b=403, staff=403, body=NEW_PRICE)
+for kind, refused in (("read", 403), ("revoked", 401)):
+    api(
+        "PATCH",
+        API_OFFER,
+        "/offers/{b_offer}",
+        a=refused,
+        b=refused,
+        staff=refused,
+        token=kind,
+        body=NEW_PRICE,
+    )
+API_WITHDRAW = "/offers/<id:offer_id>/withdraw"
+api("POST", API_WITHDRAW, "/offers/{b_offer}/withdraw", a=404, b=w(200), staff=403)
+api("POST", API_WITHDRAW, "/offers/{a_offer}/withdraw", a=w(200), b=404, staff=403)
+api("POST", API_WITHDRAW, "/offers/{hidden_offer}/withdraw", a=404, b=404, staff=403)
+api("POST", API_WITHDRAW, "/offers/{cancelled_offer}/withdraw", a=404, b=409, staff=403)
+for kind, refused in (("read", 403), ("revoked", 401)):
+    api(
+        "POST",
+        API_WITHDRAW,
+        "/offers/{b_offer}/withdraw",
+        a=refused,
+        b=refused,
+        staff=refused,
+        token=kind,
+    )
+
 # Routes of members' objects where a staff request reaches the object (the others refuse staff
 # at once): pages staff read too, and files, which staff may not remove.
 STAFF_LOOK_UP = {
@@ -712,6 +840,7 @@ STAFF_LOOK_UP = {
     "/attachments/<id:attachment_id>",
     "/attachments/<id:attachment_id>/delete",
     "/needs/<id:need_id>/not-for-us",
+    REVOKE,
 }
 
 # The address of nothing, for every method of every rule that takes an id: 404 to whoever may
@@ -721,6 +850,19 @@ for method, rule in sorted({(c.method, c.rule) for c in MATRIX if "<id:" in c.ru
     nowhere = re.sub(r"<id:\w+>", str(MISSING_ID), rule)
     if rule.startswith("/staff/"):
         staff_only(method, rule, nowhere, 404, **first.data)
+    elif rule.startswith(API):
+        # Staff are refused the firms' offers before any object is looked up.
+        staff_answer = 404 if rule == API + API_NEED else 403
+        body = {key: value for key, value in first.data.items() if key != TOKEN_KIND}
+        api(
+            method,
+            rule.removeprefix(API),
+            nowhere.removeprefix(API),
+            a=404,
+            b=404,
+            staff=staff_answer,
+            body=body,
+        )
     else:
         case(
             method,
@@ -809,11 +951,16 @@ CONFIDENTIAL = {
 WORLDS: dict[str, World] = {}
 
 
+# Columns a request may write without changing anything its table stands for: when a token
+# was last used, noted at most once a minute.
+BOOKKEEPING = {"api_tokens": {"last_used_at"}}
+
+
 def snapshot() -> Rows:
-    """Every row of every table, all columns, in primary-key order."""
+    """Every row of every table, all columns but bookkeeping, in primary-key order."""
     return {
         table.name: [
-            dict(row)
+            {key: value for key, value in row.items() if key not in BOOKKEEPING.get(table.name, ())}
             for row in db.session.execute(
                 select(table).order_by(*table.primary_key.columns)
             ).mappings()
@@ -1009,6 +1156,23 @@ def build_world() -> World:
         forged_unsubscribe=forged(tokens.UNSUBSCRIBE_SALT, user_c.id, timed=False),
     )
     accounts = {"member_a": user_a, "member_b": user_b, "staff": staff}
+    # Each role's API tokens, one of each kind, and the secret of its feeds; the feeds of a
+    # user of the suspended firm, which find nothing.
+    for role, account in accounts.items():
+        user = db.session.get(User, account.id)
+        for kind, scope in (("write", TokenScope.WRITE), ("read", TokenScope.READ)):
+            token, values[f"api_{role}_{kind}"] = api_tokens.create_api_token(user, kind, scope)
+            if kind == "write":
+                values[f"token_{role}"] = token.id
+        revoked, values[f"api_{role}_revoked"] = api_tokens.create_api_token(
+            user, "revoked", TokenScope.WRITE
+        )
+        api_tokens.revoke_api_token(revoked, user)  # type: ignore[arg-type]
+        values[f"feed_{role}"] = api_tokens.reset_feed_token(user).token  # type: ignore[arg-type]
+    gone = factories.make_user(suspended, email="former@dunaj.example")
+    suspended_user = db.session.get(User, gone.id)
+    values["suspended_feed"] = api_tokens.reset_feed_token(suspended_user).token  # type: ignore[arg-type]
+    values["forged_feed"] = "A" * 43
     return World(values=values, accounts=accounts, rows=snapshot())
 
 
@@ -1034,8 +1198,12 @@ class Browser:
     role: str
     client: FlaskClient
     token: str
+    # The role's API tokens by kind ("write", "read", "revoked"); none for a visitor.
+    api_tokens: dict[str, str] = field(default_factory=dict)
 
     def send(self, method: str, path: str, data: dict[str, Any]) -> TestResponse:
+        if path.startswith(API + "/"):
+            return self.call(method, path, data)
         if method == "GET":
             return self.client.get(path)
         fields = {
@@ -1043,6 +1211,14 @@ class Browser:
             for key, value in data.items()
         }
         return self.client.post(path, data={"csrf_token": self.token, **fields})
+
+    def call(self, method: str, path: str, data: dict[str, Any]) -> TestResponse:
+        """A request of the role's software: its bearer token (no cookie is needed), the body
+        as JSON."""
+        body = {key: value for key, value in data.items() if key != TOKEN_KIND}
+        secret = self.api_tokens.get(data.get(TOKEN_KIND, "write"))
+        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+        return self.client.open(path, method=method, json=body or None, headers=headers)
 
 
 def open_browser(app: Flask, world: World, role: str) -> Browser:
@@ -1053,7 +1229,10 @@ def open_browser(app: Flask, world: World, role: str) -> Browser:
     signed_in = AuthActions(client).login(account.email, account.password)
     assert signed_in.status_code == 302, f"{role} could not sign in"
     # Signing in starts a new session, with a new CSRF token.
-    return Browser(role, client, csrf_token(client, "/account"))
+    secrets = {
+        kind: str(world.values[f"api_{role}_{kind}"]) for kind in ("write", "read", "revoked")
+    }
+    return Browser(role, client, csrf_token(client, "/account"), secrets)
 
 
 def changed_tables(before: Rows, after: Rows) -> list[str]:
@@ -1127,12 +1306,13 @@ def test_each_role_gets_the_answer_the_table_gives_it(app: Flask, world: World, 
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
-    """(rule, method) for every GET and POST of the URL map, static files aside."""
+    """(rule, method) for every method of the URL map (HEAD and OPTIONS, which Flask answers
+    for GET, aside), static files aside."""
     return {
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
-        for method in (rule.methods or set()) & {"GET", "POST"}
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
 
 
@@ -1221,6 +1401,12 @@ def test_get_requests_change_nothing_fail_nowhere_and_leak_nothing(
         for c in MATRIX
         if c.method == "GET" and "token=" not in c.path
     ] + list(QUERIES)
+    if role != "anonymous":
+        # The role's own feeds: what its feed reader and calendar read.
+        start += [
+            f"{feed}?token={world.values[f'feed_{role}']}"
+            for feed in ("/feeds/needs.atom", "/feeds/deadlines.ics")
+        ]
     seen: set[str] = set()
     found: list[str] = []
     wrong: list[str] = []
@@ -1228,7 +1414,7 @@ def test_get_requests_change_nothing_fail_nowhere_and_leak_nothing(
     hidden = [secret for secret, readers in CONFIDENTIAL.items() if role not in readers]
 
     def visit(path: str) -> TestResponse:
-        response = browser.client.get(path)
+        response = browser.send("GET", path, {})
         changed = changed_tables(before, read_rows(app))
         if response.status_code >= 500 or changed:
             wrong.append(f"GET {path}: {response.status_code}, wrote to {changed}")

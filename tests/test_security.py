@@ -34,10 +34,13 @@ SAMPLE_ARGUMENTS = {
     "notification_id": "1",
     "question_id": "1",
     "clarification_id": "1",
+    "token_id": "1",
 }
 # POST routes that take no CSRF token by design: a one-click unsubscribe comes from a mail
 # client, with no session; its signed token is the proof (RFC 8058).
-CSRF_EXEMPT = {"account.unsubscribe"}
+# The API's writes are authenticated by a bearer token alone, which a browser never sends by
+# itself: a session cookie does not reach them (tests/test_api.py).
+CSRF_EXEMPT = {"account.unsubscribe", "api.create_offer", "api.withdraw_offer"}
 
 
 def url_for_rule(rule: Rule) -> str:

@@ -29,6 +29,12 @@ WEB_ONLY = (
     "board.offers.views",
     "board.reports.views",
     "board.staff.views",
+    "board.api.views",
+    "board.feeds.views",
+    "board.feeds.services",
+    "pydantic",
+    "feedgen",
+    "icalendar",
 )
 
 
@@ -67,11 +73,16 @@ def test_linked_pages_are_the_blueprints_rules(app: Flask) -> None:
 
 
 def test_email_links_go_to_linked_pages() -> None:
-    """Every endpoint the board's code links to from e-mail is one the worker's app knows."""
+    """Every endpoint the board's code links to from e-mail is one the worker's app knows.
+
+    Modules only the web app imports (the feeds, the API, the account page) build their links
+    in the web app, which has every page's rule.
+    """
     call = re.compile(r"""(?:external_url|self\.url)\(\s*["']([\w.]+)["']""")
     used = {
         endpoint
         for path in (ROOT / "board").rglob("*.py")
+        if ".".join(path.relative_to(ROOT).with_suffix("").parts) not in WEB_ONLY
         for endpoint in call.findall(path.read_text(encoding="utf-8"))
     }
     assert used

@@ -8,7 +8,7 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Length
 
 from board.forms import CompetencesField, confirm_field, new_password_field, phone_field
-from board.models import NotifyMode
+from board.models import NotifyMode, TokenScope
 
 
 class AccountForm(FlaskForm):
@@ -45,3 +45,27 @@ class PasswordChangeForm(FlaskForm):
     )
     password = new_password_field()
     confirm = confirm_field()
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Name the token after the tool that will use it.")),
+            Length(max=100),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+    scope = RadioField(
+        _l("What the token may do"),
+        default=TokenScope.READ.value,
+        choices=[
+            SelectChoice(
+                TokenScope.READ.value, _l("Read: needs, the firm's offers, competences, members")
+            ),
+            SelectChoice(
+                TokenScope.WRITE.value,
+                _l("Read and write: also send, change and withdraw the firm's offers"),
+            ),
+        ],
+    )

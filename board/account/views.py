@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from werkzeug.wrappers import Response
 
-from board.account import bp, services
-from board.account.forms import AccountForm, PasswordChangeForm, StaffAccountForm
+from board.account import bp, services, tokens
+from board.account.forms import (
+    AccountForm,
+    ApiTokenForm,
+    PasswordChangeForm,
+    StaffAccountForm,
+)
 from board.auth.services import change_password
 from board.auth.sessions import start_session
 from board.competences import services as competences
@@ -16,9 +21,10 @@ from board.errors import DomainError
 from board.extensions import csrf, db
 from board.forms import attach_error
 from board.i18n import locale_choices
-from board.models import NotifyMode
+from board.models import NotifyMode, TokenScope, User
 from board.permissions import acting_user, login_required
 from board.tokens import user_from_unsubscribe_token
+from board.web import external_url
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -56,7 +62,75 @@ def settings() -> str | Response:
             refresh()  # the language chosen just now is the one to say so in
             flash(_("Your settings have been saved."), "success")
             return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form)
+    return render_template("account/settings.html", form=form, feeds=feed_addresses(user))
+
+
+def feed_addresses(user: User) -> dict[str, str] | None:
+    """The addresses of the user's private feeds, if they made them."""
+    feed = tokens.feed_token_of(user)
+    if feed is None:
+        return None
+    return {
+        "needs": external_url("feeds.needs", token=feed.token),
+        "deadlines": external_url("feeds.deadlines", token=feed.token),
+    }
+
+
+@bp.post("/account/feeds")
+@login_required
+def reset_feeds() -> Response:
+    """Make the private feeds' addresses, or new ones: the old ones stop working."""
+    made = tokens.feed_token_of(acting_user()) is not None
+    tokens.reset_feed_token(acting_user())
+    flash(
+        _("Your feeds have new addresses; the old ones no longer work.")
+        if made
+        else _("Your feeds' addresses are ready."),
+        "success",
+    )
+    return redirect(url_for("account.settings", _anchor="feeds"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens() -> str:
+    """A user's API tokens; a new one is shown once, on the page that made it, and never kept
+    in the session (whose cookie is signed, not encrypted)."""
+    user = acting_user()
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = tokens.create_api_token(
+                user, form.name.data, TokenScope(form.scope.data)
+            )
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            form = ApiTokenForm(formdata=None)
+    return render_template(
+        "account/tokens.html",
+        form=form,
+        secret=secret,
+        api_tokens=tokens.user_tokens(user),
+        token_tag=tokens.TOKEN_TAG,
+    )
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int) -> Response:
+    user = acting_user()
+    token = tokens.token_of(user, token_id)
+    if token is None:
+        abort(404)
+    try:
+        tokens.revoke_api_token(token, user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The token %(name)s is revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("account.api_tokens"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

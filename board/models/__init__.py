@@ -1,5 +1,6 @@
 """The board's data, one module per part: firms and people, needs and offers, questions and
-files, the audit trail and the outbox. Everything is imported from here."""
+files, the audit trail and the outbox, the tokens of other software. Everything is imported
+from here."""
 
 from board.models.base import (
     CURRENCIES,
@@ -52,6 +53,7 @@ from board.models.notifications import (
     Suppression,
 )
 from board.models.tallies import NeedTally
+from board.models.tokens import ApiToken, FeedToken, TokenScope
 
 __all__ = [
     "CURRENCIES",
@@ -60,12 +62,14 @@ __all__ = [
     "NEED_PUBLISHED",
     "NEED_REPOSTABLE",
     "NEED_SUBMITTABLE",
+    "ApiToken",
     "Application",
     "ApplicationStatus",
     "Attachment",
     "AuditEvent",
     "Clarification",
     "Competence",
+    "FeedToken",
     "Labelled",
     "Member",
     "MemberStatus",
@@ -87,6 +91,7 @@ __all__ = [
     "ReportReason",
     "ReportStatus",
     "Suppression",
+    "TokenScope",
     "UTCDateTime",
     "User",
     "WorkMode",

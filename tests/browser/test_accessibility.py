@@ -135,7 +135,7 @@ def test_pages_for_anonymous_visitors_have_no_serious_violations(
         invitation = make_token(db.session.get(User, invited.id), Purpose.INVITATION)
     audit = Audit(page, live_server)
 
-    for path in ("/", "/login", "/password/forgot", "/apply"):
+    for path in ("/", "/login", "/password/forgot", "/apply", "/api/v1/docs"):
         audit.visit(path)
     audit.visit("/no-such-page", status=404)
     audit.visit(f"/unsubscribe/{unsubscribe}")
@@ -238,6 +238,25 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
     ):
         audit.visit(path)
     audit.visit("/staff", status=403)
+    # Software of the firm: the token page with a token just made (shown once) and one
+    # revoked, the account page with the feeds' addresses, the API's documentation.
+    audit.visit("/account/tokens")
+    page.get_by_label("Name", exact=True).fill("Our CRM")
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_role("heading", name="Your new token")).to_be_visible()
+    audit.check("/account/tokens with a new token")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke").first.click()
+    expect(page.get_by_text("revoked", exact=False).first).to_be_visible()
+    audit.check("/account/tokens with a revoked token")
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/account/tokens sent without a name")
+    page.goto(f"{live_server}/account")
+    page.get_by_role("button", name="Make my feed addresses").click()
+    expect(page.get_by_label("Open needs (Atom feed)")).to_be_visible()
+    audit.check("/account with the feeds' addresses")
+    audit.visit("/api/v1/docs")
     # Offers taken for longer, asked for a day that is not later: the form comes back.
     page.goto(f"{live_server}/needs/{own_id}")
     page.get_by_label("Offers until", exact=True).fill(own_deadline.isoformat())
