@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import partial
 
 from flask import (
@@ -133,7 +133,7 @@ def saved(form: NeedForm) -> services.NeedData | None:
         return None
     valid = form.validate()
     # What the form refused is left out of the rules: its own message says what to fix.
-    refused = {name for name in services.NeedData.__dataclass_fields__ if form[name].errors}
+    refused = {f.name for f in fields(services.NeedData) if form[f.name].errors}
     data = replace(need_data(form), **dict.fromkeys(refused))
     errors, _competences = services.rule_errors(data)
     for error in errors:
