@@ -101,6 +101,7 @@ JOB_MODULES = (
     "board.notifications.deliver",
     "board.notifications.match",
     "board.notifications.sweep",
+    "board.privacy.retention",
 )
 FEATURES = (
     "main",
@@ -118,6 +119,7 @@ FEATURES = (
     "statistics",
     "api",
     "feeds",
+    "privacy",
 )
 VIEW_MODULES = (
     *(f"board.{feature}.views" for feature in FEATURES),
