@@ -113,6 +113,9 @@ class Member(db.Model):
         str_enum(MemberStatus, "member_status"), default=MemberStatus.ACTIVE, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A firm that left the cluster and was erased: its name is a pseudonym, its people are
+    # gone, and what other firms keep of their dealings with it (awards) still points here.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     competences: Mapped[list[Competence]] = relationship(
         secondary=member_competences, order_by=Competence.position
@@ -127,6 +130,10 @@ class Member(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == MemberStatus.ACTIVE
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def __repr__(self) -> str:
         return f"<Member {self.slug}>"

@@ -36,8 +36,16 @@ class AuditEvent(db.Model):
     target_type: Mapped[str] = mapped_column(sa.String(40))
     target_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The pseudonym of an erased person who did this (`actor_id` is then NULL), so that the
+    # log still tells one person's actions from another's, and from the board's own.
+    former_actor: Mapped[str | None] = mapped_column(sa.String(40))
 
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def actor_label(self) -> str | None:
+        """Who did it, as the log shows it: an address, a pseudonym, or None for the board."""
+        return self.actor.email if self.actor is not None else self.former_actor
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.target_type}:{self.target_id}>"
