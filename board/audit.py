@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from board.extensions import db
@@ -47,8 +47,13 @@ def search(query: AuditQuery) -> Select[tuple[AuditEvent]]:
     """
     statement = select(AuditEvent).options(selectinload(AuditEvent.actor))
     if query.actor:
-        statement = statement.join(AuditEvent.actor).where(
-            User.email.contains(query.actor.strip().lower(), autoescape=True)
+        # An erased person is found by the pseudonym the log knows them by.
+        who = query.actor.strip().lower()
+        statement = statement.outerjoin(AuditEvent.actor).where(
+            or_(
+                User.email.contains(who, autoescape=True),
+                AuditEvent.former_actor.contains(who, autoescape=True),
+            )
         )
     if query.action:
         action = query.action.strip()

@@ -216,9 +216,7 @@ def test_the_export_holds_every_row_that_names_the_person(app: Flask) -> None:
     data = json.loads(response.get_data(as_text=True))
     with app.app_context():
         keys = {table.name: first_key(table).name for table in db.metadata.sorted_tables}
-    exported = {
-        table: {row[keys[table]] for row in rows} for table, rows in data["tables"].items()
-    }
+    exported = {table: {row[keys[table]] for row in rows} for table, rows in data["tables"].items()}
     for table, ids in linked.items():
         assert ids <= exported[table], table
     assert about <= exported["audit_events"]

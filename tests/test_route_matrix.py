@@ -716,6 +716,23 @@ case(
     staff=w(200),
     data={"name": "Our CRM", "scope": "write"},
 )
+# A person's data, and erasing an account: each reads their own. Erasing needs the password,
+# and each role here is the last who can sign in for its firm (or the only staff), so even
+# the right password gets a message and writes nothing.
+case("GET", "/account/privacy", a=200, b=200, staff=200)
+case("GET", "/account/export", a=200, b=200, staff=200)
+for password in ("not the password", factories.PASSWORD):
+    case("POST", "/account/delete", a=200, b=200, staff=200, data={"password": password})
+# Staff read and erase a person, after typing their address; a firm, after typing its name.
+PERSON = "/staff/users/<id:user_id>"
+staff_only("GET", f"{PERSON}/privacy", "/staff/users/{user_a}/privacy", 200)
+staff_only("GET", f"{PERSON}/export", "/staff/users/{user_a}/export", 200)
+staff_only("POST", f"{PERSON}/erase", "/staff/users/{user_a}/erase", w(302), confirm="{email_a}")
+staff_only("POST", f"{PERSON}/erase", "/staff/users/{user_a}/erase", 200, confirm="x@y.example")
+ERASE_FIRM = "/staff/members/<id:member_id>/erase"
+staff_only("GET", ERASE_FIRM, "/staff/members/{firm_a}/erase", 200)
+staff_only("POST", ERASE_FIRM, "/staff/members/{firm_a}/erase", w(302), confirm="Odra Software")
+staff_only("POST", ERASE_FIRM, "/staff/members/{firm_a}/erase", 200, confirm="Odra")
 REVOKE = "/account/tokens/<id:token_id>/revoke"
 case("POST", REVOKE, "/account/tokens/{token_member_a}/revoke", a=w(302), b=404, staff=404)
 case("POST", REVOKE, "/account/tokens/{token_staff}/revoke", a=404, b=404, staff=w(302))

@@ -147,6 +147,8 @@ def set_member_status(member: Member, status: MemberStatus, actor: User) -> None
     """Suspend or reactivate a firm: a suspended firm's users cannot sign in, its needs
     leave the board and its offers are marked; reactivating brings all of it back, except
     the sessions that suspending ended: its users sign in again."""
+    if member.is_erased:
+        raise InvalidTransition(_("This firm has been erased: it cannot be active again."))
     if member.status == status:
         raise InvalidTransition(
             _("This firm is suspended already.")
