@@ -11,15 +11,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board.account import tokens
+from board.account.services import AccountData, update_account
 from board.auth.services import invite_user
 from board.extensions import db
 from board.matches.services import say_not_for_us
+from board.members.applications import ApplicationData, submit_application
 from board.models import (
     ApiToken,
     Application,
@@ -27,9 +29,11 @@ from board.models import (
     AuditEvent,
     Member,
     Need,
+    NeedMatch,
     NeedStatus,
     Notification,
     NotificationStatus,
+    NotifyMode,
     Offer,
     OfferStatus,
     Question,
@@ -37,10 +41,7 @@ from board.models import (
     Suppression,
     User,
 )
-from board.account import tokens
-from board.account.services import AccountData, update_account
-from board.members.applications import ApplicationData, submit_application
-from board.models import NeedMatch, NotifyMode
+from board.notifications import outbox
 from board.questions.services import answer_question, ask_question, publish_clarification
 from board.reports.services import file_report
 from tests import factories
@@ -76,7 +77,7 @@ def build_world() -> World:
     firm = factories.make_member("Odra Software sp. z o.o.", competences=("kotlin",))
     supplier_firm = factories.make_member("Carpathia Code SRL", country="RO")
     staff = factories.make_user(None, email="staff@cluster.example", is_staff=True, name="Staff")
-    person = factories.make_user(firm, email=EMAIL, name=NAME)
+    person = factories.make_user(firm, email=EMAIL, name="Agnieszka")
     colleague = factories.make_user(firm, email="bartek@odra.example", name="Bartek Zieliński")
     supplier = factories.make_user(supplier_firm, email="ioana@carpathia.example", name="Ioana")
     user = db.session.get(User, person.id)
@@ -120,6 +121,18 @@ def build_world() -> World:
             message="We would like to join.",
         )
     )
+    # An e-mail to her failed, and staff sent it again: the log holds her address.
+    failed = Notification(
+        user=user,
+        key=f"need_approved:need:{need.id}",
+        kind="need_approved",
+        need=need,
+        status=NotificationStatus.FAILED,
+        last_error=f"451 4.2.0 <{EMAIL}> try later",
+    )
+    db.session.add(failed)
+    db.session.commit()
+    outbox.retry(failed, db.session.get(User, staff.id))
     db.session.add_all(
         [
             Suppression(email=EMAIL, reason=f"550 <{EMAIL}>: mailbox full"),
@@ -294,11 +307,13 @@ def test_erasing_oneself_leaves_no_trace_of_name_address_or_phone(
             )
             == events_by_her + 1
         )
-        invited = db.session.scalar(
-            select(AuditEvent).where(
-                AuditEvent.action == "user.invited", AuditEvent.target_id == world.person
-            )
+        invited = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.invited"))
+        assert invited.former_actor == pseudonym
+        assert invited.detail["email"] == "nowy@odra.example"
+        settings = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "user.settings_changed")
         )
+        assert settings.detail["name"] == settings.detail["phone"] == pseudonym
         # The firm's need, its files and the offers on it stay, readable.
         need = db.session.get(Need, world.need)
         assert need.status == NeedStatus.OPEN and need.author_id is None
