@@ -172,6 +172,8 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
     with app.app_context():
         firm = factories.make_member("Odra Software sp. z o.o.", competences=("python", "aws"))
         user = factories.make_user(firm, email="agnieszka@odra.example", name="Agnieszka")
+        # A colleague who can still sign in: she may erase her own account.
+        factories.make_user(firm, email="bartek@odra.example", name="Bartek")
         supplier = factories.make_member("Warta Data sp. z o.o.", competences=("kotlin",))
         supplier_user = factories.make_user(supplier, email="celina@warta.example")
         other = factories.make_member("Prosna IT sp. z o.o.", competences=("kotlin",))
@@ -263,6 +265,12 @@ def test_pages_for_a_requesting_member_have_no_serious_violations(
     page.get_by_role("button", name="Extend the deadline").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check(f"/needs/{own_id}/deadline with a day that is not later")
+    # Her data, and erasing her account with a password that is not hers: the form comes back.
+    audit.visit("/account/privacy")
+    page.get_by_label("Your password", exact=True).fill("not my password")
+    page.get_by_role("button", name="Erase my account").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("/account/privacy with a wrong password")
 
     audit.assert_clean()
 
@@ -342,6 +350,7 @@ def test_pages_for_staff_have_no_serious_violations(
         )
         say_not_for_us(reported, asker_firm, NotForUsReason.FIELD)
         pending_id, reported_id, unmatched_id = pending.id, reported.id, unmatched.id
+        firm_id = firm.id
     audit = Audit(page, live_server)
     sign_in(page, live_server, staff.email, staff.password)
 
@@ -363,8 +372,15 @@ def test_pages_for_staff_have_no_serious_violations(
         "/staff/audit",
         "/staff/statistics",
         "/staff/statistics?from=2026-13-01&country=XX",
+        f"/staff/users/{member.id}/privacy",
+        f"/staff/members/{firm_id}/erase",
     ):
         audit.visit(path)
+    # Erasing a firm asks for its name; a wrong one brings the form back.
+    page.get_by_label("Type it here to confirm").fill("Odra")
+    page.get_by_role("button", name="Erase the firm").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(f"/staff/members/{firm_id}/erase with a wrong name")
     page.goto(f"{live_server}/needs/{pending_id}")
     page.get_by_role("button", name="Approve and publish").click()
     expect(page.get_by_role("status")).to_be_visible()
