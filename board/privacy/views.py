@@ -37,16 +37,31 @@ def headings() -> dict[str, Any]:
     return {"titles": services.TABLE_TITLES}
 
 
-@bp.get("/account/privacy")
-@login_required
-def mine() -> str:
-    user = acting_user()
+def own_page(user: User, form: EraseAccountForm) -> str:
+    """The person's data, and the form that erases their account (or why they may not)."""
     return render_template(
         "privacy/mine.html",
         data=services.export_person(user),
-        form=EraseAccountForm(),
+        form=form,
         refusal=services.self_erasure_refusal(user),
     )
+
+
+def person_page(user: User, form: ConfirmErasureForm) -> str:
+    """Staff's view of a person's data, and the form that erases them."""
+    return render_template(
+        "privacy/person.html",
+        person=user,
+        data=services.export_person(user, mentioned=True),
+        form=form,
+        colleagues=services.active_colleagues(user),
+    )
+
+
+@bp.get("/account/privacy")
+@login_required
+def mine() -> str:
+    return own_page(acting_user(), EraseAccountForm())
 
 
 @bp.get("/account/export")
@@ -74,25 +89,13 @@ def delete() -> str | BaseResponse:
                 session.clear()
                 flash(_("Your account has been erased. Thank you for using the board."), "info")
                 return redirect(url_for("auth.login"))
-    return render_template(
-        "privacy/mine.html",
-        data=services.export_person(user),
-        form=form,
-        refusal=services.self_erasure_refusal(user),
-    ), 200
+    return own_page(user, form)
 
 
 @bp.get("/staff/users/<id:user_id>/privacy")
 @staff_required
 def person(user_id: int) -> str:
-    user = get_or_404(User, user_id)
-    return render_template(
-        "privacy/person.html",
-        person=user,
-        data=services.export_person(user, mentioned=True),
-        form=ConfirmErasureForm(),
-        colleagues=services.active_colleagues(user),
-    )
+    return person_page(get_or_404(User, user_id), ConfirmErasureForm())
 
 
 @bp.get("/staff/users/<id:user_id>/export")
@@ -118,13 +121,7 @@ def erase_person(user_id: int) -> str | BaseResponse:
             name = services.erase_person(user, staff)
             flash(_("The person is erased; the audit log knows them as %(name)s.", name=name))
             return redirect(back or url_for("staff.users"))
-    return render_template(
-        "privacy/person.html",
-        person=user,
-        data=services.export_person(user, mentioned=True),
-        form=form,
-        colleagues=services.active_colleagues(user),
-    ), 200
+    return person_page(user, form)
 
 
 @bp.route("/staff/members/<id:member_id>/erase", methods=["GET", "POST"])
