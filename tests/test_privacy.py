@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from board import audit
 from board.account import tokens
 from board.account.services import AccountData, update_account
 from board.auth.services import invite_user
@@ -425,6 +426,9 @@ def test_erasing_a_firm_names_what_goes_then_removes_it(app: Flask, mailbox: Mai
         their_open = factories.make_need(supplier_firm, world.supplier, title="Their open need")
         ours = factories.make_offer(their_open, firm, world.colleague)
         ids = {"draft": draft.id, "awarded": awarded.id, "won": won.id, "ours": ours.id}
+        # As staff adding the firm left it in the log.
+        audit.record("member.created", firm, db.session.get(User, world.staff), name=firm.name)
+        db.session.commit()
     staff = signed_in(app, "staff@cluster.example")
     page = staff.get(f"/staff/members/{world.firm}/erase").get_data(as_text=True)
     for shown in (
@@ -447,6 +451,8 @@ def test_erasing_a_firm_names_what_goes_then_removes_it(app: Flask, mailbox: Mai
         member = db.session.get(Member, world.firm)
         assert member.is_erased and member.name.startswith("former-member-")
         assert traces(EMAIL, NAME, PHONE, "bartek@odra.example", "Bartek Zieliński") == []
+        # The firm's name is gone too, from the log's details as from the firm.
+        assert traces("Odra Software") == []
         assert (
             db.session.scalar(select(func.count(User.id)).where(User.member_id == world.firm)) == 0
         )

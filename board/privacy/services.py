@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from board.models import (
 from board.models.needs import NEED_SUBMITTABLE
 from board.needs.services import transition
 from board.notifications import announce
-from board.privacy.records import Person, mentions, rows_of, scrub
+from board.privacy.records import Person, mentions, replace_in, rows_of, scrub
 from board.rendering import render_markdown
 from board.states import move
 
@@ -266,9 +267,7 @@ def _forget_firm(member: Member, firm_name: str, name: str) -> None:
     events = db.session.scalars(
         select(AuditEvent).where(mentions(AuditEvent.__table__.c.detail, [firm_name]))
     )
+    written = re.compile(re.escape(firm_name), re.IGNORECASE)
     for event in events:
-        event.detail = {
-            key: name if isinstance(value, str) and value == firm_name else value
-            for key, value in event.detail.items()
-        }
+        event.detail = replace_in(event.detail, lambda text: written.sub(name, text))
     db.session.flush()
