@@ -25,6 +25,7 @@ from sqlalchemy import event, func, select
 
 import config
 from board import ConfigurationError, celery_settings, create_app
+from board.clock import cluster_today
 from board.competences.services import by_slugs
 from board.extensions import db
 from board.i18n import datetime_text
@@ -35,6 +36,7 @@ from board.models import (
     Attachment,
     AuditEvent,
     Member,
+    NeedMatch,
     NeedStatus,
     NeedTally,
     Notification,
@@ -47,6 +49,7 @@ from board.models import (
 )
 from board.privacy import retention
 from board.privacy.retention import apply_retention
+from board.statistics import services as statistics
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -314,6 +317,48 @@ def test_offers_not_accepted_on_needs_ended_past_the_period_go_with_their_files(
     assert attachments == {files["accepted"], files["the need's"], files["declined at the end"]}
     # The need's tally is counted again from the offers left: the accepted one.
     assert tally.offers == 1
+
+
+def test_statistics_of_needs_long_ended_count_their_accepted_offer_alone(
+    app: Flask, cluster: Cluster
+) -> None:
+    """What the README says of /staff/statistics: the tallies lose the offers removed, the
+    figures read from needs and accepted offers keep theirs."""
+    now = frozen_now()
+    ended = now - timedelta(days=OFFERS + 30)
+    with app.app_context():
+        firms = [member(account) for account in cluster.suppliers[:3]]
+        need = factories.make_need(member(cluster.requester), status=NeedStatus.CLOSED,
+                                   closed_at=ended)  # fmt: skip
+        need.published_at = ended - timedelta(days=20)
+        for firm, status in zip(firms, (OfferStatus.ACCEPTED, OfferStatus.DECLINED,
+                                        OfferStatus.DECLINED), strict=True):  # fmt: skip
+            db.session.add(NeedMatch(need=need, member=firm, score=1.0, competence_ids=[]))
+            factories.make_offer(need, firm, status=status, price="10000")
+        db.session.commit()
+        period = statistics.Period(
+            cluster_today(ended - timedelta(days=60)), cluster_today(ended + timedelta(days=1))
+        )
+
+        def figures() -> tuple[Any, ...]:
+            outcomes = statistics.need_outcomes(period, statistics.Filters())
+            return (
+                outcomes.offers.spread,
+                outcomes.response,
+                statistics.awarded_value(period, statistics.Filters()),
+                statistics.time_to_award(period, statistics.Filters()),
+                statistics.fulfilment(period, statistics.Filters()),
+            )
+
+        before = figures()
+        assert apply_retention(now)["offers"] == 2
+        after = figures()
+    assert before[0] == statistics.Spread(1, 3, 3)
+    assert after[0] == statistics.Spread(1, 1, 1)
+    assert before[1] == statistics.MatchedResponse(offered=3, not_for_us=0, silent=0)
+    assert after[1] == statistics.MatchedResponse(offered=1, not_for_us=0, silent=2)
+    assert before[2][0].awards == 1 and before[3].count == 1 and before[4].awarded == 1
+    assert after[2:] == before[2:]
 
 
 # Membership applications ---------------------------------------------------------------------
