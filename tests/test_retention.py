@@ -507,7 +507,7 @@ def test_the_policy_is_a_few_statements_however_much_it_removes(
 
 def retention_rows(page: str) -> dict[str, tuple[str, int, int]]:
     """The retention table of the dashboard: label → (period, last removal, last 30 days)."""
-    section = page[page.index('<section aria-labelledby="retention">') :]
+    section = page[page.index('<h2 id="retention">') :]
     found = re.findall(
         r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td></tr>', section
     )
