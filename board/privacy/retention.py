@@ -8,7 +8,8 @@ counted back from the moment the policy runs:
 - audit events older than `RETENTION_AUDIT_DETAIL_DAYS` keep their action, target, actor and
   time, and lose their details;
 - offers not accepted on needs that ended (awarded, cancelled, expired) longer ago than
-  `RETENTION_OFFER_DAYS`, with their files;
+  `RETENTION_OFFER_DAYS`, with what the database cascades from them: their files, the
+  reports and the e-mail rows about them;
 - membership applications refused longer ago than `RETENTION_APPLICATION_DAYS`.
 
 Nothing an e-mail still to be composed reads is removed: an e-mail waiting or being sent, or
