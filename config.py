@@ -35,10 +35,27 @@ ENVIRONMENT_SETTINGS = (
     "INVITE_RATE_LIMIT",
     "INVITE_ADDRESS_RATE_LIMIT",
     "API_RATE_LIMIT",
+    "RETENTION_MAIL_DAYS",
+    "RETENTION_AUDIT_DETAIL_DAYS",
+    "RETENTION_OFFER_DAYS",
+    "RETENTION_APPLICATION_DAYS",
+    "RETENTION_INTERVAL",
 )
 
 # A production deployment must name these explicitly; embedded defaults would be wrong there.
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_URL")
+
+# The retention policy's periods, in days (0: kept for ever).
+RETENTION_PERIODS = (
+    "RETENTION_MAIL_DAYS",
+    "RETENTION_AUDIT_DETAIL_DAYS",
+    "RETENTION_OFFER_DAYS",
+    "RETENTION_APPLICATION_DAYS",
+)
+# E-mails are kept at least this long, if not for ever: the sweep looks for a day's digest
+# rows by their key until three days after the day, and would send the digest again without
+# them.
+RETENTION_MAIL_MIN_DAYS = 7
 
 
 class Defaults:
@@ -128,6 +145,24 @@ class Defaults:
     DIGEST_HOUR = 7
     # Matched firms that have not offered are reminded this many days before the deadline.
     REMINDER_DAYS = 3
+
+    # The retention policy (board/privacy/retention.py): what the board removes once it has
+    # served, each after its own number of days; 0 keeps it for ever.
+    # An e-mail that ended (sent, failed, not sent) this long ago: half a year answers "did
+    # they get the e-mail?" about anything still being discussed.
+    RETENTION_MAIL_DAYS = 180
+    # The details of an audit event (names, addresses, reasons) this long ago; the event itself
+    # stays. Two years cover a dispute over a need and the cluster's yearly reports.
+    RETENTION_AUDIT_DETAIL_DAYS = 730
+    # The offers not accepted on a need that ended this long ago, with their files. Three
+    # years: a supplier's price is confidential and loses its use long before the award's
+    # record, which stays with the accepted offer.
+    RETENTION_OFFER_DAYS = 1095
+    # A membership application staff refused this long ago: long enough to see a firm apply
+    # again, and no longer, as it names a person who never joined.
+    RETENTION_APPLICATION_DAYS = 180
+    # The policy is applied this often, in seconds (Celery beat; `flask board sweep` each time).
+    RETENTION_INTERVAL = 3600
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -161,6 +161,25 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
             raise ConfigurationError(
                 f"{name} must be a positive whole number of {unit}, not {limit!r}"
             )
+    # A negative period would put the retention policy's cutoff in the future and remove
+    # what was written a moment ago.
+    for name in config.RETENTION_PERIODS:
+        days = app.config[name]
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise ConfigurationError(
+                f"{name} must be a whole number of days, 0 to keep for ever, not {days!r}"
+            )
+    mail_days = app.config["RETENTION_MAIL_DAYS"]
+    if 0 < mail_days < config.RETENTION_MAIL_MIN_DAYS:
+        raise ConfigurationError(
+            f"RETENTION_MAIL_DAYS must be 0 (keep for ever) or at least"
+            f" {config.RETENTION_MAIL_MIN_DAYS} days, not {mail_days}"
+        )
+    interval = app.config["RETENTION_INTERVAL"]
+    if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
+        raise ConfigurationError(
+            f"RETENTION_INTERVAL must be a positive number of seconds, not {interval!r}"
+        )
     try:
         ZoneInfo(app.config["CLUSTER_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -257,6 +276,11 @@ def celery_settings(app_config: Mapping[str, Any]) -> dict[str, Any]:
                 "task": "needs.expire",
                 "schedule": float(app_config["EXPIRY_INTERVAL"]),
                 "options": {"expires": float(app_config["EXPIRY_INTERVAL"])},
+            },
+            "retention": {
+                "task": "privacy.retention",
+                "schedule": float(app_config["RETENTION_INTERVAL"]),
+                "options": {"expires": float(app_config["RETENTION_INTERVAL"])},
             },
         },
         "timezone": "UTC",

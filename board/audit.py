@@ -13,14 +13,24 @@ from board.extensions import db
 from board.models import AuditEvent, User
 
 
-def record(action: str, target: db.Model, actor: User | None = None, **detail: Any) -> AuditEvent:
-    """Add an audit event for `action` on `target`; the caller's commit stores it."""
-    if target.id is None:
-        db.session.flush()
+def record(
+    action: str, target: db.Model | str, actor: User | None = None, **detail: Any
+) -> AuditEvent:
+    """Add an audit event for `action` on `target`; the caller's commit stores it.
+
+    `target` is a row, or the name of something the board does that has no row of its own
+    (`"retention"`, the retention policy): its events have a target type and no id.
+    """
+    if isinstance(target, str):
+        target_type, target_id = target, None
+    else:
+        if target.id is None:
+            db.session.flush()
+        target_type, target_id = type(target).__name__.lower(), target.id
     event = AuditEvent(
         action=action,
-        target_type=type(target).__name__.lower(),
-        target_id=target.id,
+        target_type=target_type,
+        target_id=target_id,
         actor=actor,
         detail=detail,
     )

@@ -49,6 +49,7 @@ from board.models import (
 )
 from board.needs.services import expire_needs
 from board.notifications.sweep import sweep
+from board.privacy.retention import apply_retention
 from board.rendering import render_markdown
 
 DEMO_PASSWORD = "demo-password"
@@ -164,14 +165,17 @@ def printable(text: str) -> str:
     help="Keep running, once every this many seconds (without a worker and beat).",
 )
 def sweep_command(every: int | None) -> None:
-    """Send what is due: retries, lost e-mails, digests, reminders; expire old needs.
+    """Send what is due: retries, lost e-mails, digests, reminders; expire old needs; apply
+    the retention policy.
 
-    With a worker and Celery beat this runs by itself every minute; the embedded default
-    (no REDIS_URL) runs it with --every instead.
+    With a worker and Celery beat this runs by itself (the sweep every minute, expiry and
+    retention every hour); the embedded default (no REDIS_URL) runs it all with --every
+    instead.
     """
     while True:
         try:
             done = {**sweep(), "expired": expire_needs()}
+            done.update({f"removed_{kind}": n for kind, n in apply_retention().items()})
         except SQLAlchemyError as exc:  # the database restarting: try again next time
             db.session.rollback()
             click.echo(f"sweep failed: {exc}", err=True)

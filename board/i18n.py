@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from babel import Locale, UnknownLocaleError, dates, numbers
+from babel import Locale, UnknownLocaleError, dates, numbers, units
 from babel.support import NullTranslations
 from flask import Flask, current_app, request
 from flask_babel import get_babel, get_locale, get_translations, ngettext, to_user_timezone
@@ -208,6 +208,13 @@ def share_text(share: float) -> str:
     return numbers.format_percent(share, locale=get_locale() or Locale("en"))
 
 
+def days_text(days: int) -> str:
+    """A number of days as the reader writes it: "180 days", "180 dni", "180 de zile"."""
+    return units.format_unit(
+        days, "duration-day", length="long", locale=get_locale() or Locale("en")
+    )
+
+
 # Budgets repeat (round figures in a few currencies) and Babel's formatting is slow next to a
 # dictionary lookup: a board page shows up to a hundred amounts.
 @lru_cache(maxsize=4096)
@@ -298,5 +305,6 @@ def init_app(app: Flask) -> None:
         money=money,
         price_terms=price_terms,
         share_text=share_text,
+        days_text=days_text,
         deadline_text=deadline_text,
     )

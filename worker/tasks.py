@@ -11,6 +11,7 @@ from celery import Task, shared_task
 from board.needs import services as needs
 from board.notifications import deliver, match
 from board.notifications import sweep as sweeping
+from board.privacy import retention
 
 
 @shared_task(name="notify.fan_out")
@@ -41,3 +42,10 @@ def sweep() -> None:
 def expire_needs() -> None:
     """Expire open needs left without an award long after their deadline."""
     needs.expire_needs()
+
+
+# Beat publishes it every RETENTION_INTERVAL seconds.
+@shared_task(name="privacy.retention")
+def apply_retention() -> None:
+    """Remove what the retention policy says has served its purpose."""
+    retention.apply_retention()

@@ -21,6 +21,7 @@ from board.members import applications as membership
 from board.members.services import NewMemberData, add_member, set_member_status, set_user_active
 from board.models import Application, Member, MemberStatus, User
 from board.permissions import acting_user, get_or_404, staff_required
+from board.privacy import retention
 from board.staff import bp, services
 from board.staff.forms import NewMemberForm, NewStaffForm, country_choices
 from board.web import carry_out
@@ -29,7 +30,9 @@ from board.web import carry_out
 @bp.get("")
 @staff_required
 def dashboard() -> str:
-    return render_template("staff/dashboard.html", counts=services.dashboard_counts())
+    return render_template(
+        "staff/dashboard.html", counts=services.dashboard_counts(), retention=retention.summary()
+    )
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
