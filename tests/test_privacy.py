@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -476,3 +477,23 @@ def test_erasing_a_firm_names_what_goes_then_removes_it(app: Flask, mailbox: Mai
     # The winner keeps its offer; the need left the board with its firm.
     offers = signed_in(app, "ioana@carpathia.example").get("/offers").get_data(as_text=True)
     assert "A need that is no longer on the board" in offers
+
+
+# What the board keeps, for whom it may concern -----------------------------------------------
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    return {"RETENTION_MAIL_DAYS": 30, "RETENTION_APPLICATION_DAYS": 0}
+
+
+def test_the_privacy_notice_tells_anyone_what_is_kept_and_for_how_long(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "30 days after it was sent" in page
+    # A period of 0 keeps it: the notice says so rather than "0 days".
+    assert "If refused: as long as the board runs." in page
+    assert "1095 days after their need ended" in page
+    assert 'href="/privacy"' in client.get("/login").get_data(as_text=True)
+    submit(client, "/language", {"locale": "pl"}, form_page="/privacy")
+    assert "Prywatność" in client.get("/privacy").get_data(as_text=True)

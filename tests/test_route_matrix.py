@@ -154,6 +154,7 @@ def staff_only(method: str, rule: str, path: str | None, ok: int | Answer, **dat
 # Pages for everyone, and signing in and out.
 case("GET", "/", anon=200, a=302, b=302, staff=302)
 everyone("GET", "/healthz", None, 200)
+everyone("GET", "/privacy", None, 200)
 case("GET", "/login", anon=200, a=302, b=302, staff=302)
 case(
     "POST",

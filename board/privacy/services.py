@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
@@ -36,6 +37,7 @@ from board.notifications import announce
 from board.privacy.records import Person, mentions, replace_in, rows_of, scrub
 from board.rendering import render_markdown
 from board.states import move
+from config import RETENTION_PERIODS
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,11 @@ def export_person(user: User, *, mentioned: bool = False) -> dict[str, Any]:
         "person": {"id": user.id, "email": user.email, "name": user.name},
         "tables": rows_of(Person.of(user), mentioned=mentioned),
     }
+
+
+def retention_periods() -> dict[str, int]:
+    """Each retention period in days, by its setting's name (0: kept for ever)."""
+    return {name: int(current_app.config[name]) for name in RETENTION_PERIODS}
 
 
 def active_colleagues(user: User) -> int:

@@ -37,6 +37,12 @@ def headings() -> dict[str, Any]:
     return {"titles": services.TABLE_TITLES}
 
 
+@bp.get("/privacy")
+def notice() -> str:
+    """What the board stores about people, why, for how long, and how to use one's rights."""
+    return render_template("privacy/notice.html", periods=services.retention_periods())
+
+
 def own_page(user: User, form: EraseAccountForm) -> str:
     """The person's data, and the form that erases their account (or why they may not)."""
     return render_template(

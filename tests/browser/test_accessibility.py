@@ -135,7 +135,7 @@ def test_pages_for_anonymous_visitors_have_no_serious_violations(
         invitation = make_token(db.session.get(User, invited.id), Purpose.INVITATION)
     audit = Audit(page, live_server)
 
-    for path in ("/", "/login", "/password/forgot", "/apply", "/api/v1/docs"):
+    for path in ("/", "/login", "/password/forgot", "/apply", "/api/v1/docs", "/privacy"):
         audit.visit(path)
     audit.visit("/no-such-page", status=404)
     audit.visit(f"/unsubscribe/{unsubscribe}")
