@@ -44,6 +44,7 @@ from board.models import (
     User,
 )
 from board.notifications import outbox
+from board.offers.services import decline_offer
 from board.questions.services import answer_question, ask_question, publish_clarification
 from board.reports.services import file_report
 from tests import factories
@@ -107,6 +108,10 @@ def build_world() -> World:
     answer_question(question, user, "Yes, on weekdays.")
     offer = factories.make_offer(need, supplier_firm, supplier.id)
     offer.message = f"As agreed with {EMAIL.upper()} on the phone."
+    # She declines a third firm's offer with a reason that names her: the offer and the log's
+    # details (JSON, where her name's letters are stored escaped) hold it.
+    declined = factories.make_offer(need, factories.make_member("Vltava Systems s.r.o."))
+    decline_offer(declined, user, f"Thank you — {NAME}")
     their_need = factories.make_need(supplier_firm, supplier.id, competences=("kotlin",))
     db.session.add(NeedMatch(need=their_need, member=firm, score=1.0, competence_ids=[]))
     db.session.commit()
