@@ -24,7 +24,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.drop_column('erased_at')
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_column('former_actor')
+    # Dropped in place: SQLite would rebuild the tables, and lose their triggers (the board's
+    # generation on members), in a batch.
+    op.execute('ALTER TABLE members DROP COLUMN erased_at')
+    op.execute('ALTER TABLE audit_events DROP COLUMN former_actor')
