@@ -884,6 +884,8 @@ def get_pages(app: Flask, world: World) -> list[str]:
         "need_id": str(world.open_id),
         "offer_id": "1",
         "attachment_id": "1",
+        "user_id": "1",
+        "member_id": "1",
         "slug": "spreewerk-digital",
         "token": "x",
     }

@@ -447,7 +447,7 @@ def test_cluster_staff_admit_a_firm_review_needs_hide_an_offer_and_read_the_audi
 
     # The audit log shows what staff did, filtered by action and by target.
     main_nav(page).get_by_role("link", name="Staff").click()
-    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("link", name="Audit log", exact=True).click()
     expect(page).to_have_url(f"{live_server}/staff/audit")
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
     assert_labelled(page)
