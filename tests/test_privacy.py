@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -296,11 +297,17 @@ def test_erasing_oneself_leaves_no_trace_of_name_address_or_phone(
         events_by_her = db.session.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.actor_id == world.person)
         )
+    # Without a mail server the board writes e-mails as files: hers go with her.
+    folder = Path(app.config["MAIL_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "to-her.eml").write_text(f"To: {NAME} <{EMAIL.upper()}>\n\nHello")
+    (folder / "to-him.eml").write_text("To: bartek@odra.example\n\nHello")
     client = signed_in(app, EMAIL)
     response = submit(
         client, "/account/delete", {"password": factories.PASSWORD}, "/account/privacy"
     )
     assert response.status_code == 302
+    assert sorted(path.name for path in folder.iterdir()) == ["to-him.eml"]
     with app.app_context():
         assert traces(EMAIL, NAME, PHONE) == []
         assert db.session.get(User, world.person) is None

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -121,9 +122,28 @@ def erase_person(user: User, actor: User | None) -> str:
     the pseudonym the audit log knows them by from now on."""
     if actor is not None and actor.id == user.id and (refusal := self_erasure_refusal(user)):
         raise NotAllowed(refusal)
+    address = user.email
     name = _erase(user, actor)
     db.session.commit()
+    remove_mail_files([address])
     return name
+
+
+def remove_mail_files(addresses: Sequence[str]) -> int:
+    """Delete the e-mails written as files (the embedded default, without a mail server) that
+    were sent to any of these addresses; how many. Run after the commit: a database that
+    refused the erasure leaves the files too."""
+    folder = Path(current_app.config["MAIL_FOLDER"])
+    wanted = [address.lower().encode() for address in addresses]
+    removed = 0
+    for path in folder.glob("*.eml") if folder.is_dir() else ():
+        try:
+            if any(address in path.read_bytes().lower() for address in wanted):
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by the retention policy
+            continue
+    return removed
 
 
 def _erase(user: User, actor: User | None) -> str:
@@ -251,10 +271,12 @@ def erase_member(member: Member, staff: User, confirmation: str) -> str:
         needs_cancelled=len(plan.open_needs),
         offers_withdrawn=len(plan.live_offers),
     )
+    addresses = [user.email for user in plan.users]
     for user in plan.users:
         _erase(user, staff)
     _forget_firm(member, firm_name, name)
     db.session.commit()
+    remove_mail_files(addresses)
     log.info("Erased member %s as %s", member.id, name)
     return name
 
