@@ -351,6 +351,8 @@ def test_erasing_oneself_leaves_no_trace_of_name_address_or_phone(
     staff = signed_in(app, "staff@cluster.example")
     log = staff.get("/staff/audit?action=user.").get_data(as_text=True)
     assert pseudonym in log and EMAIL not in log
+    # What she reported is still for staff to judge, filed by a former user.
+    assert "by a former user" in staff.get("/staff/reports").get_data(as_text=True)
 
 
 def test_a_wrong_password_erases_nothing(app: Flask) -> None:
