@@ -277,3 +277,5 @@ def test_an_award_whose_supplier_is_gone_names_the_firm_and_its_phone(
     assert "Mihai" not in text
     box = contact_box(signed_in(app, scene.requester), scene.need_id) or ""
     assert "Ceahlau Software" in box and SUPPLIER_FIRM_PHONE in box and "Mihai" not in box
+    # Whose account is gone (erased, say): the box says so rather than leave a blank.
+    assert "a former user, whose account is erased" in box
